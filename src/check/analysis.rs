@@ -1,0 +1,150 @@
+//! Reading a trace into the facts checkers and summaries need.
+//!
+//! Everything here is derived from trace events alone: what producers sent and had
+//! acknowledged, what each broker appended, what each consumer received, and each log's final
+//! bounds (`log-end`). No live state is consulted, so every number can be traced back to lines
+//! of `trace.log`.
+
+use crate::trace::{Event, Trace};
+use crate::types::{NodeName, Offset, RecordId, SimTime, TopicName, TopicPartition};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The final state of one partition's log as the trace describes it.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PartitionFacts {
+    /// Record ids by offset, as appended (later appends at an offset replace earlier ones).
+    #[serde(skip)]
+    pub log: BTreeMap<Offset, RecordId>,
+    /// The final log start offset (None if the run never reported it).
+    pub log_start_offset: Option<Offset>,
+    /// The final high watermark.
+    pub high_watermark: Option<Offset>,
+    /// The final log end offset.
+    pub log_end_offset: Option<Offset>,
+    /// Records acknowledged to producers.
+    pub acked: u64,
+    /// Records delivered to consumers (all consumers together).
+    pub consumed: u64,
+}
+
+/// An acknowledged record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AckedRecord {
+    /// Its partition.
+    pub tp: TopicPartition,
+    /// The offset the broker acknowledged.
+    pub offset: Offset,
+    /// Its identity.
+    pub id: RecordId,
+    /// When the producer learned of it.
+    pub at: SimTime,
+}
+
+/// One consumer's view of one partition.
+#[derive(Clone, Debug, Default)]
+pub struct ConsumerView {
+    /// Offsets in delivery order, with a marker where the position was reset.
+    pub deliveries: Vec<(Offset, RecordId)>,
+    /// Indices into `deliveries` where a reset happened just before.
+    pub resets: BTreeSet<usize>,
+}
+
+/// Facts extracted from a whole trace.
+#[derive(Clone, Debug, Default)]
+pub struct Analysis {
+    /// Records handed to `send()`.
+    pub sent: u64,
+    /// Acknowledged records, in acknowledgement order.
+    pub acked: Vec<AckedRecord>,
+    /// Records whose send failed for good, with the error name.
+    pub send_failures: Vec<(RecordId, String)>,
+    /// Per partition.
+    pub partitions: BTreeMap<TopicPartition, PartitionFacts>,
+    /// Per consumer node and partition.
+    pub consumers: BTreeMap<(NodeName, TopicPartition), ConsumerView>,
+    /// Topics deleted during the run.
+    pub deleted_topics: BTreeSet<TopicName>,
+    /// Consumer offset resets.
+    pub offset_resets: u64,
+    /// Segment rolls.
+    pub segments_rolled: u64,
+    /// Segments deleted by retention.
+    pub segments_deleted: u64,
+    /// Admin errors, in order, by Kafka name.
+    pub admin_errors: Vec<String>,
+    /// Records delivered to consumers, all together.
+    pub consumed_total: u64,
+    /// Consumed records per topic.
+    pub consumed_by_topic: BTreeMap<TopicName, u64>,
+    /// The last event's time.
+    pub end: SimTime,
+}
+
+impl Analysis {
+    /// Read a trace.
+    pub fn of(trace: &Trace) -> Analysis {
+        let mut a = Analysis::default();
+        for entry in trace.entries() {
+            a.end = entry.time;
+            a.take(entry.time, &entry.node, &entry.event);
+        }
+        a
+    }
+
+    fn partition(&mut self, tp: &TopicPartition) -> &mut PartitionFacts {
+        self.partitions.entry(tp.clone()).or_default()
+    }
+
+    fn take(&mut self, time: SimTime, node: &NodeName, event: &Event) {
+        match event {
+            Event::Sent { .. } => self.sent += 1,
+            Event::Acked { tp, base_offset, ids } => {
+                self.partition(tp).acked += ids.len() as u64;
+                for (i, id) in ids.iter().enumerate() {
+                    let offset = Offset(base_offset.0 + i as u64);
+                    self.acked.push(AckedRecord { tp: tp.clone(), offset, id: *id, at: time });
+                }
+            }
+            Event::SendFailed { ids, error } => self.send_failures.extend(ids.iter().map(|id| (*id, error.to_string()))),
+            Event::Appended { tp, base_offset, ids, .. } => {
+                let log = &mut self.partition(tp).log;
+                for (i, id) in ids.iter().enumerate() {
+                    log.insert(Offset(base_offset.0 + i as u64), *id);
+                }
+            }
+            Event::Consumed { tp, records } => {
+                self.partition(tp).consumed += records.len() as u64;
+                self.consumed_total += records.len() as u64;
+                *self.consumed_by_topic.entry(tp.topic.clone()).or_default() += records.len() as u64;
+                let view = self.consumers.entry((node.clone(), tp.clone())).or_default();
+                view.deliveries.extend(records.iter().map(|r| (r.offset, r.id)));
+            }
+            Event::OffsetReset { tp, .. } => {
+                self.offset_resets += 1;
+                let view = self.consumers.entry((node.clone(), tp.clone())).or_default();
+                let at = view.deliveries.len();
+                view.resets.insert(at);
+            }
+            Event::SegmentRolled { .. } => self.segments_rolled += 1,
+            Event::SegmentDeleted { .. } => self.segments_deleted += 1,
+            Event::AdminResult { result: Err(e), .. } => self.admin_errors.push(e.code.to_string()),
+            Event::TopicDeleted { topic } => {
+                self.deleted_topics.insert(topic.clone());
+                self.partitions.retain(|tp, _| tp.topic != *topic);
+            }
+            Event::LogEnd { tp, log_start_offset, high_watermark, log_end_offset, .. } => {
+                let p = self.partition(tp);
+                p.log_start_offset = Some(*log_start_offset);
+                p.high_watermark = Some(*high_watermark);
+                p.log_end_offset = Some(*log_end_offset);
+            }
+            _ => {}
+        }
+    }
+
+    /// Total records delivered to consumers.
+    pub fn consumed(&self) -> u64 {
+        self.consumed_total
+    }
+}

@@ -1,0 +1,49 @@
+//! Judging a run against its scenario's `[expect]` table.
+
+use super::analysis::Analysis;
+use super::{duplicates, lost, order, CheckResult};
+use crate::scenario::model::Expectations;
+
+fn exact(name: &str, want: Option<u64>, got: u64) -> Option<CheckResult> {
+    want.map(|w| CheckResult { name: name.to_string(), passed: got == w, detail: format!("expected {w}, got {got}") })
+}
+
+fn at_least(name: &str, want: Option<u64>, got: u64) -> Option<CheckResult> {
+    want.map(|w| CheckResult { name: name.to_string(), passed: got >= w, detail: format!("expected at least {w}, got {got}") })
+}
+
+/// One result per expectation the scenario declares.
+pub fn expectations(a: &Analysis, e: &Expectations) -> Vec<CheckResult> {
+    let mut out: Vec<CheckResult> = [
+        exact("expect.lost_acked", e.lost_acked, lost::lost_acked(a).len() as u64),
+        exact("expect.order_violations", e.order_violations, order::order_violations(a).len() as u64),
+        exact("expect.duplicates", e.duplicates, duplicates::duplicate_deliveries(a)),
+        at_least("expect.acked_min", e.acked_min, a.acked.len() as u64),
+        at_least("expect.consumed_min", e.consumed_min, a.consumed()),
+        exact("expect.send_failures", e.send_failures, a.send_failures.len() as u64),
+        at_least("expect.offset_resets_min", e.offset_resets_min, a.offset_resets),
+        at_least("expect.segments_deleted_min", e.segments_deleted_min, a.segments_deleted),
+        at_least("expect.segments_rolled_min", e.segments_rolled_min, a.segments_rolled),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if let Some(want) = &e.admin_errors {
+        out.push(CheckResult {
+            name: "expect.admin_errors".to_string(),
+            passed: *want == a.admin_errors,
+            detail: format!("expected {want:?}, got {:?}", a.admin_errors),
+        });
+    }
+    if let Some(r) = &e.throughput_ratio {
+        let num = a.consumed_by_topic.get(&r.numerator).copied().unwrap_or(0) as f64;
+        let den = a.consumed_by_topic.get(&r.denominator).copied().unwrap_or(0) as f64;
+        let ratio = if den > 0.0 { num / den } else { 0.0 };
+        out.push(CheckResult {
+            name: "expect.throughput_ratio".to_string(),
+            passed: ratio >= r.min,
+            detail: format!("{} / {} consumed = {num} / {den} = {ratio:.2}, expected at least {}", r.numerator, r.denominator, r.min),
+        });
+    }
+    out
+}

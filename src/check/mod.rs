@@ -1,0 +1,77 @@
+//! Checkers: judging a run from its trace.
+//!
+//! Like Jepsen's checkers or TigerBeetle's VOPR, a checker never trusts the system's own
+//! account: it reads the trace (what producers were told, what brokers appended, what
+//! consumers received) and says whether Kafka's promises held.
+//! - [`lost`]: no acknowledged record is lost;
+//! - [`order`]: order holds within each partition (for producers and for consumers);
+//! - [`duplicates`]: how many records a consumer received twice;
+//! - [`expect`]: the scenario's own `[expect]` table.
+//!
+//! The invariant checkers always run and are reported; whether a violation fails the run is
+//! the scenario's call (`[expect] lost_acked = 0`), because some scenarios exist precisely to
+//! show a loss.
+
+pub mod analysis;
+pub mod duplicates;
+pub mod expect;
+pub mod lost;
+pub mod order;
+
+use crate::scenario::model::Expectations;
+use crate::trace::Trace;
+use analysis::Analysis;
+use serde::Serialize;
+
+/// The outcome of one check.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CheckResult {
+    /// `acked-not-lost`, `expect.consumed_min`, ...
+    pub name: String,
+    /// Whether it held.
+    pub passed: bool,
+    /// What was found.
+    pub detail: String,
+}
+
+/// Everything the checkers concluded about one run.
+#[derive(Clone, Debug)]
+pub struct Verdict {
+    /// The facts read from the trace.
+    pub analysis: Analysis,
+    /// Kafka's promises, checked (informational unless an expectation refers to them).
+    pub invariants: Vec<CheckResult>,
+    /// The scenario's expectations.
+    pub expectations: Vec<CheckResult>,
+}
+
+impl Verdict {
+    /// Whether every expectation held.
+    pub fn passed(&self) -> bool {
+        self.expectations.iter().all(|c| c.passed)
+    }
+}
+
+/// Run every checker over a trace.
+pub fn judge(trace: &Trace, expect: &Expectations) -> Verdict {
+    let analysis = Analysis::of(trace);
+    let lost = lost::lost_acked(&analysis);
+    let order = order::order_violations(&analysis);
+    let dups = duplicates::duplicate_deliveries(&analysis);
+    let first = |v: &[String]| v.first().cloned().unwrap_or_default();
+    let invariants = vec![
+        CheckResult {
+            name: "acked-not-lost".into(),
+            passed: lost.is_empty(),
+            detail: format!("{} of {} acknowledged records lost{}", lost.len(), analysis.acked.len(), first(&lost.iter().take(1).map(|r| format!(", e.g. {} at {}-{}", r.id, r.tp, r.offset)).collect::<Vec<_>>())),
+        },
+        CheckResult {
+            name: "partition-order".into(),
+            passed: order.is_empty(),
+            detail: format!("{} violations{}", order.len(), first(&order.iter().take(1).map(|v| format!(", e.g. {}: {}", v.tp, v.detail)).collect::<Vec<_>>())),
+        },
+        CheckResult { name: "no-duplicates".into(), passed: dups == 0, detail: format!("{dups} records delivered more than once to a consumer") },
+    ];
+    let expectations = expect::expectations(&analysis, expect);
+    Verdict { analysis, invariants, expectations }
+}

@@ -1,0 +1,69 @@
+//! The command line: one file per subcommand.
+//!
+//! Exit status, everywhere: 0 when the run met its expectations, 1 when a check or
+//! expectation failed (the output says which, and how to replay it), 2 for bad input (a
+//! scenario file, a flag, a seed), with an error naming where and why.
+
+pub mod bench;
+pub mod list;
+pub mod run;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// kafkasim: a deterministic simulation and teaching sandbox of Apache Kafka.
+#[derive(Debug, Parser)]
+#[command(name = "kafkasim", version, about, long_about = None)]
+pub struct Cli {
+    /// Where to look for scenarios by name (default: ./scenarios, else the crate's own).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub scenarios: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every scenario with its one-line description.
+    List,
+    /// Run a scenario by name or by path to a .toml file.
+    Run(run::RunArgs),
+    /// Measure simulation speed on a standard workload.
+    Bench(bench::BenchArgs),
+}
+
+/// Exit status for a run that met its expectations.
+pub const EXIT_OK: u8 = 0;
+/// Exit status for a failed check or expectation.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit status for bad input.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// Parse the command line and run it.
+pub fn main() -> ExitCode {
+    install_error_style();
+    let cli = Cli::parse();
+    let dir = cli.scenarios.clone().unwrap_or_else(crate::scenario::default_dir);
+    let code = match cli.command {
+        Command::List => list::run(&dir),
+        Command::Run(args) => run::run(&args, &dir),
+        Command::Bench(args) => bench::run(&args),
+    };
+    ExitCode::from(code)
+}
+
+/// Print errors with the offending line and a caret, without colour codes when not on a tty.
+fn install_error_style() {
+    let _ = miette::set_hook(Box::new(|_| {
+        Box::new(miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor()))
+    }));
+}
+
+/// Print a diagnostic to stderr and return the bad-input exit status.
+pub fn report_bad_input(err: impl miette::Diagnostic + Send + Sync + 'static) -> u8 {
+    eprintln!("error: {:?}", miette::Report::new(err));
+    EXIT_BAD_INPUT
+}

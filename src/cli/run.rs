@@ -1,0 +1,110 @@
+//! `kafkasim run NAME_OR_PATH [--seed N] [--out DIR]`: run one scenario.
+//!
+//! Prints `seed=N` first and `trace_hash=<hex>` last; in between, the console output of the
+//! run and its summary. Writes `trace.log`, `summary.json` and the plots to the output folder.
+
+use crate::check;
+use crate::report::{console, summary::Summary};
+use crate::scenario::{self, Scenario};
+use crate::sim;
+use crate::trace::Trace;
+use clap::Args;
+use std::path::{Path, PathBuf};
+
+/// Flags of `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A scenario name (see `kafkasim list`) or a path to a .toml file.
+    pub scenario: String,
+    /// The seed (default: the scenario's own).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Where to write trace.log, summary.json and plots (default: target/kafkasim/<scenario>-<seed>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Do not write plots (faster).
+    #[arg(long)]
+    pub no_plots: bool,
+}
+
+/// Everything one run produced.
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// The trace.
+    pub trace: Trace,
+    /// The summary.
+    pub summary: Summary,
+    /// The console lines.
+    pub console: String,
+}
+
+/// Run a loaded scenario with a seed (no printing, no files): the library entry point the CLI
+/// and the tests share.
+pub fn execute(s: &Scenario, seed: u64) -> Result<RunOutcome, sim::SimError> {
+    #[allow(clippy::disallowed_methods)] // wall time is reported, never simulated
+    let started = std::time::Instant::now();
+    let trace = sim::run(s, seed)?;
+    let wall_ms = started.elapsed().as_millis() as u64;
+    let verdict = check::judge(&trace, &s.expect);
+    let summary = Summary::new(s, seed, trace.hash(), &verdict, wall_ms);
+    let console = console::render(s, &trace);
+    Ok(RunOutcome { trace, summary, console })
+}
+
+fn write_outputs(out: &Path, o: &RunOutcome, plots: bool) -> Result<Vec<PathBuf>, String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let write = |name: &str, text: &str| {
+        let p = out.join(name);
+        std::fs::write(&p, text).map_err(|e| format!("cannot write {}: {e}", p.display())).map(|_| p)
+    };
+    let mut files = vec![write("trace.log", &o.trace.to_text())?];
+    let json = serde_json::to_string_pretty(&o.summary).map_err(|e| e.to_string())?;
+    files.push(write("summary.json", &json)?);
+    if plots {
+        files.extend(crate::plot::render_all(&o.trace, out).map_err(|e| e.to_string())?);
+    }
+    Ok(files)
+}
+
+/// Run the subcommand; returns the exit status.
+pub fn run(args: &RunArgs, dir: &Path) -> u8 {
+    let path = match scenario::find(&args.scenario, dir) {
+        Ok(p) => p,
+        Err(e) => return super::report_bad_input(e),
+    };
+    let s = match scenario::load(&path) {
+        Ok(s) => s,
+        Err(e) => return super::report_bad_input(e),
+    };
+    let seed = args.seed.unwrap_or(s.seed);
+    println!("seed={seed}");
+    println!("scenario={} ({})", s.name, path.display());
+    let outcome = match execute(&s, seed) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            println!("replay: kafkasim run {} --seed {seed}", path.display());
+            return super::EXIT_FAILED;
+        }
+    };
+    print!("{}", outcome.console);
+    print!("{}", outcome.summary.to_text());
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("target/kafkasim").join(format!("{}-{seed}", s.name)));
+    match write_outputs(&out, &outcome, !args.no_plots) {
+        Ok(files) => println!("wrote {} files to {}", files.len(), out.display()),
+        Err(e) => {
+            eprintln!("error: --out {}: {e}", out.display());
+            return super::EXIT_BAD_INPUT;
+        }
+    }
+    let code = if outcome.summary.passed {
+        super::EXIT_OK
+    } else {
+        let failed: Vec<&str> = outcome.summary.expectations.iter().filter(|c| !c.passed).map(|c| c.name.as_str()).collect();
+        println!("FAILED: {}", failed.join(", "));
+        println!("replay: cargo run --release -- run {} --seed {seed}", path.display());
+        super::EXIT_FAILED
+    };
+    println!("trace_hash={}", outcome.summary.trace_hash);
+    code
+}

@@ -1,0 +1,317 @@
+//! The consumer: positions, fetching and offset resets as a state machine.
+//!
+//! The seed's `consumer.py` is a loop `for msg in consumer: print(msg)`. Underneath, the
+//! client keeps a *position* per partition — the offset of the next record to read — and
+//! fetches from each partition's leader from that position. Where a position comes from is
+//! the lesson:
+//! - `seek(offset)` sets it explicitly;
+//! - `--from-beginning` starts at the log start offset;
+//! - otherwise (no committed offset; committed offsets arrive with the group coordinator)
+//!   `auto.offset.reset` decides: `earliest`, `latest` (the default: a new consumer sees only
+//!   new records), or `none` (an error);
+//! - a fetch for an offset the broker no longer has (retention deleted it) answers
+//!   `OffsetOutOfRange`, and `auto.offset.reset` decides again.
+//!
+//! Fetches are long polls (`fetch.min.bytes`, `fetch.max.wait.ms`); each partition has at
+//! most one fetch in flight, so records of a partition arrive in offset order.
+//!
+//! Until the group coordinator lands, a consumer that names a group is that group's only
+//! member and owns every partition of its topics.
+//!
+//! Invariants:
+//! - a partition's position only moves forward, except through an explicit reset;
+//! - records handed to the application are contiguous from the position.
+
+use super::producer::MetadataState;
+use crate::node::{Input, Node, Output};
+use crate::protocol::fetch::{FetchRequest, FetchResponse, ListOffsetsRequest, ListOffsetsResponse, OffsetSpec};
+use crate::protocol::{CorrelationId, ErrorCode, Request, Response};
+use crate::trace::{ConsumedRecord, Event};
+use crate::types::{NodeName, Offset, SimDuration, SimTime, TopicName, TopicPartition};
+use std::collections::BTreeMap;
+
+/// `auto.offset.reset`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResetPolicy {
+    /// Start at the log start offset.
+    Earliest,
+    /// Start at the high watermark.
+    Latest,
+    /// Raise an error.
+    None,
+}
+
+/// The consumer's Kafka settings.
+#[derive(Clone, Debug)]
+pub struct ConsumerConfig {
+    /// `auto.offset.reset`.
+    pub auto_offset_reset: ResetPolicy,
+    /// `fetch.min.bytes`.
+    pub fetch_min_bytes: u64,
+    /// `fetch.max.wait.ms`.
+    pub fetch_max_wait: SimDuration,
+    /// `max.partition.fetch.bytes`.
+    pub max_partition_fetch_bytes: u64,
+    /// `request.timeout.ms`.
+    pub request_timeout: SimDuration,
+    /// `retry.backoff.ms`.
+    pub retry_backoff: SimDuration,
+    /// `metadata.max.age.ms`.
+    pub metadata_max_age: SimDuration,
+}
+
+/// Where the consumer stands in one partition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Position {
+    /// Needs a `ListOffsets` for this end, for this reason.
+    NeedsReset(OffsetSpec, String),
+    /// Reading from this offset.
+    At(Offset),
+    /// Stopped by an error the application must handle.
+    Failed,
+}
+
+/// One partition's state.
+#[derive(Clone, Debug)]
+struct PartitionState {
+    position: Position,
+    in_flight: Option<CorrelationId>,
+    retry_at: SimTime,
+}
+
+/// A request awaiting its answer.
+#[derive(Clone, Debug)]
+struct Pending {
+    tp: TopicPartition,
+    broker: NodeName,
+    deadline: SimTime,
+}
+
+/// How a consumer starts reading a partition it has no position for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StartFrom {
+    /// `auto.offset.reset`.
+    Policy,
+    /// `--from-beginning`.
+    Beginning,
+    /// `seek(offset)`.
+    Offset(Offset),
+}
+
+/// One consumer client.
+#[derive(Debug)]
+pub struct Consumer {
+    config: ConsumerConfig,
+    topics: Vec<TopicName>,
+    start: SimTime,
+    start_from: StartFrom,
+    bootstrap: Vec<NodeName>,
+    metadata: MetadataState,
+    partitions: BTreeMap<TopicPartition, PartitionState>,
+    pending: BTreeMap<CorrelationId, Pending>,
+    next_correlation: u64,
+}
+
+impl Consumer {
+    /// A consumer of `topics` that starts at `start`.
+    pub fn new(config: ConsumerConfig, topics: Vec<TopicName>, start: SimTime, start_from: StartFrom, bootstrap: Vec<NodeName>) -> Consumer {
+        Consumer {
+            config,
+            topics,
+            start,
+            start_from,
+            bootstrap,
+            metadata: MetadataState { stale: true, ..Default::default() },
+            partitions: BTreeMap::new(),
+            pending: BTreeMap::new(),
+            next_correlation: 0,
+        }
+    }
+
+    fn correlation(&mut self) -> CorrelationId {
+        self.next_correlation += 1;
+        CorrelationId(self.next_correlation)
+    }
+
+    /// Adopt partitions that appeared in metadata; forget those whose topic is gone.
+    fn sync_partitions(&mut self) -> Vec<Output> {
+        let Some(image) = &self.metadata.image else { return Vec::new() };
+        let current: Vec<TopicPartition> = self.topics.iter().flat_map(|t| image.partitions_of(t)).collect();
+        self.partitions.retain(|tp, _| current.contains(tp));
+        let mut out = Vec::new();
+        for tp in current {
+            if self.partitions.contains_key(&tp) {
+                continue;
+            }
+            let position = match self.start_from {
+                StartFrom::Offset(o) => {
+                    out.push(Output::Emit(Event::OffsetReset { tp: tp.clone(), reason: "seek".into(), offset: o }));
+                    Position::At(o)
+                }
+                StartFrom::Beginning => Position::NeedsReset(OffsetSpec::Earliest, "--from-beginning".into()),
+                StartFrom::Policy => match self.config.auto_offset_reset {
+                    ResetPolicy::Earliest => Position::NeedsReset(OffsetSpec::Earliest, "no committed offset, auto.offset.reset=earliest".into()),
+                    ResetPolicy::Latest => Position::NeedsReset(OffsetSpec::Latest, "no committed offset, auto.offset.reset=latest".into()),
+                    ResetPolicy::None => {
+                        out.push(Output::Emit(Event::ConsumerError { tp: tp.clone(), error: ErrorCode::NoOffsetForPartition }));
+                        Position::Failed
+                    }
+                },
+            };
+            self.partitions.insert(tp, PartitionState { position, in_flight: None, retry_at: SimTime::ZERO });
+        }
+        out
+    }
+
+    /// Send a `ListOffsets` or `Fetch` for every idle partition whose leader is known.
+    fn poll(&mut self, now: SimTime) -> Vec<Output> {
+        let tps: Vec<TopicPartition> = self.partitions.keys().cloned().collect();
+        let mut out = Vec::new();
+        for tp in tps {
+            let state = &self.partitions[&tp];
+            if state.in_flight.is_some() || now < state.retry_at || state.position == Position::Failed {
+                continue;
+            }
+            let Some(leader) = self.metadata.image.as_ref().and_then(|m| m.leader_node(&tp)).cloned() else { continue };
+            let request = match &state.position {
+                Position::NeedsReset(spec, _) => Request::ListOffsets(ListOffsetsRequest { tp: tp.clone(), spec: *spec }),
+                Position::At(offset) => Request::Fetch(FetchRequest {
+                    tp: tp.clone(),
+                    offset: *offset,
+                    max_bytes: self.config.max_partition_fetch_bytes,
+                    min_bytes: self.config.fetch_min_bytes,
+                    max_wait: self.config.fetch_max_wait,
+                }),
+                Position::Failed => continue,
+            };
+            let correlation = self.correlation();
+            let deadline = now.plus(self.config.request_timeout).plus(self.config.fetch_max_wait);
+            self.pending.insert(correlation, Pending { tp: tp.clone(), broker: leader.clone(), deadline });
+            self.partitions.get_mut(&tp).expect("listed").in_flight = Some(correlation);
+            out.push(Output::Send { to: leader, correlation, request });
+        }
+        out
+    }
+
+    /// Finish a request: the partition may send again after `backoff`.
+    fn settle(&mut self, correlation: CorrelationId, now: SimTime, backoff: SimDuration) -> Option<TopicPartition> {
+        let p = self.pending.remove(&correlation)?;
+        let state = self.partitions.get_mut(&p.tp)?;
+        if state.in_flight != Some(correlation) {
+            return None;
+        }
+        state.in_flight = None;
+        state.retry_at = now.plus(backoff);
+        Some(p.tp)
+    }
+
+    fn on_list_offsets(&mut self, now: SimTime, correlation: CorrelationId, r: ListOffsetsResponse) -> Vec<Output> {
+        let backoff = if r.result.is_ok() { SimDuration::ZERO } else { self.config.retry_backoff };
+        let Some(tp) = self.settle(correlation, now, backoff) else { return Vec::new() };
+        let state = self.partitions.get_mut(&tp).expect("settled partitions exist");
+        match (r.result, &state.position) {
+            (Ok(offset), Position::NeedsReset(_, reason)) => {
+                let reason = reason.clone();
+                state.position = Position::At(offset);
+                vec![Output::Emit(Event::OffsetReset { tp, reason, offset })]
+            }
+            (Ok(_), _) => Vec::new(),
+            (Err(_), _) => {
+                self.metadata.invalidate();
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_fetch(&mut self, now: SimTime, correlation: CorrelationId, r: FetchResponse) -> Vec<Output> {
+        let backoff = if r.result.is_ok() { SimDuration::ZERO } else { self.config.retry_backoff };
+        let Some(tp) = self.settle(correlation, now, backoff) else { return Vec::new() };
+        let policy = self.config.auto_offset_reset;
+        let state = self.partitions.get_mut(&tp).expect("settled partitions exist");
+        if state.position != Position::At(r.offset) {
+            return Vec::new();
+        }
+        match r.result {
+            Ok(fetched) => {
+                let Some(last) = fetched.records.last() else { return Vec::new() };
+                let first = fetched.records[0].offset;
+                assert_eq!(first, r.offset, "{tp}: a fetch returns records from the requested offset");
+                state.position = Position::At(last.offset.next());
+                let records = fetched
+                    .records
+                    .into_iter()
+                    .map(|r| ConsumedRecord { offset: r.offset, id: r.record.id, key: r.record.key, value: r.record.value })
+                    .collect();
+                vec![Output::Emit(Event::Consumed { tp, records })]
+            }
+            Err(ErrorCode::OffsetOutOfRange) => {
+                let why = |p: &str| format!("OffsetOutOfRange at offset {}, auto.offset.reset={p}", r.offset);
+                let (position, event) = match policy {
+                    ResetPolicy::Earliest => (Position::NeedsReset(OffsetSpec::Earliest, why("earliest")), None),
+                    ResetPolicy::Latest => (Position::NeedsReset(OffsetSpec::Latest, why("latest")), None),
+                    ResetPolicy::None => (Position::Failed, Some(Event::ConsumerError { tp: tp.clone(), error: ErrorCode::OffsetOutOfRange })),
+                };
+                state.position = position;
+                state.retry_at = now;
+                event.into_iter().map(Output::Emit).collect()
+            }
+            Err(_) => {
+                self.metadata.invalidate();
+                Vec::new()
+            }
+        }
+    }
+
+    fn time_out(&mut self, now: SimTime) -> Vec<Output> {
+        let due: Vec<(CorrelationId, NodeName)> =
+            self.pending.iter().filter(|(_, p)| p.deadline <= now).map(|(c, p)| (*c, p.broker.clone())).collect();
+        let mut out = Vec::new();
+        for (c, peer) in due {
+            self.settle(c, now, self.config.retry_backoff);
+            self.metadata.invalidate();
+            out.push(Output::Emit(Event::RequestTimedOut { peer }));
+        }
+        out
+    }
+
+    fn on_disconnect(&mut self, now: SimTime, peer: &NodeName) {
+        self.metadata.on_disconnect(peer);
+        let lost: Vec<CorrelationId> = self.pending.iter().filter(|(_, p)| p.broker == *peer).map(|(c, _)| *c).collect();
+        for c in lost {
+            self.settle(c, now, self.config.retry_backoff);
+        }
+        self.metadata.invalidate();
+    }
+}
+
+impl Node for Consumer {
+    fn step(&mut self, now: SimTime, input: Input) -> Vec<Output> {
+        if now < self.start {
+            return Vec::new();
+        }
+        let mut out = match input {
+            Input::Response { correlation, response: Response::Fetch(r), .. } => self.on_fetch(now, correlation, r),
+            Input::Response { correlation, response: Response::ListOffsets(r), .. } => self.on_list_offsets(now, correlation, r),
+            Input::Response { correlation, response: Response::Metadata(image), .. } => {
+                let topics = self.topics.clone();
+                self.metadata.on_response(now, correlation, image, &topics, self.config.retry_backoff);
+                self.sync_partitions()
+            }
+            Input::Disconnected { peer } => {
+                self.on_disconnect(now, &peer);
+                Vec::new()
+            }
+            Input::Tick | Input::Response { .. } | Input::Request { .. } => Vec::new(),
+        };
+        let correlation = CorrelationId(self.next_correlation + 1);
+        let topics = self.topics.clone();
+        let (age, timeout) = (self.config.metadata_max_age, self.config.request_timeout);
+        if let Some(req) = self.metadata.maybe_request(now, &self.bootstrap, &topics, correlation, age, timeout) {
+            self.next_correlation += 1;
+            out.push(req);
+        }
+        out.extend(self.time_out(now));
+        out.extend(self.poll(now));
+        out
+    }
+}

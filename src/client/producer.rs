@@ -1,0 +1,423 @@
+//! The producer: Kafka's client-side send path as a state machine.
+//!
+//! `producer.send(topic, value)` in the seed's `pro.py` does much more than write to a socket.
+//! The Java (and Python) client:
+//! 1. waits for the topic's metadata (blocking `send()` up to `max.block.ms`);
+//! 2. picks a partition ([`Partitioner`](super::partitioner::Partitioner));
+//! 3. appends the record to an in-memory batch for that partition (the *accumulator*), blocking
+//!    when `buffer.memory` is full;
+//! 4. sends a batch when it is full (`batch.size`) or has waited `linger.ms`, with at most
+//!    `max.in.flight.requests.per.connection` requests outstanding per broker;
+//! 5. on a retriable error (`NotLeaderOrFollower`, a timeout) refreshes metadata and re-queues
+//!    the batch at the head of its partition's queue, up to `retries` times and within
+//!    `delivery.timeout.ms`; then reports success or failure to the application.
+//!
+//! All of that is modelled here, because it is where ordering and duplicates come from: a
+//! retried batch can overtake a later one when several are in flight, and a request that timed
+//! out may still have been appended (without idempotence, its retry writes the records twice).
+//!
+//! Invariants:
+//! - `buffered_bytes` equals the bytes of every batch queued or in flight;
+//! - a record is reported exactly once: acknowledged, failed, or (with `acks=0`) sent.
+
+use super::partitioner::{Partitioner, UnkeyedStrategy};
+use super::workload::{Workload, WorkloadCursor};
+use crate::log::record::NewRecord;
+use crate::node::{Input, Node, Output};
+use crate::protocol::metadata::MetadataImage;
+use crate::protocol::produce::{Acks, ProduceRequest, ProduceResponse};
+use crate::protocol::{CorrelationId, ErrorCode, Request, Response};
+use crate::trace::Event;
+use crate::types::{NodeName, PartitionId, RecordId, SimDuration, SimTime, TopicName, TopicPartition};
+use std::collections::{BTreeMap, VecDeque};
+
+/// The producer's Kafka settings.
+#[derive(Clone, Debug)]
+pub struct ProducerConfig {
+    /// `acks`.
+    pub acks: Acks,
+    /// `linger.ms`.
+    pub linger: SimDuration,
+    /// `batch.size` in bytes.
+    pub batch_size: u64,
+    /// `max.in.flight.requests.per.connection`.
+    pub max_in_flight: u32,
+    /// `retries`.
+    pub retries: u32,
+    /// `retry.backoff.ms`.
+    pub retry_backoff: SimDuration,
+    /// `request.timeout.ms`.
+    pub request_timeout: SimDuration,
+    /// `delivery.timeout.ms`.
+    pub delivery_timeout: SimDuration,
+    /// `buffer.memory` in bytes.
+    pub buffer_memory: u64,
+    /// `max.block.ms`.
+    pub max_block: SimDuration,
+    /// `metadata.max.age.ms`.
+    pub metadata_max_age: SimDuration,
+    /// `partitioner.class`: how unkeyed records spread.
+    pub unkeyed: UnkeyedStrategy,
+}
+
+/// Records bound for one partition, sent together.
+#[derive(Clone, Debug)]
+struct Batch {
+    records: Vec<NewRecord>,
+    bytes: u64,
+    created_at: SimTime,
+    attempts: u32,
+    retry_at: SimTime,
+}
+
+impl Batch {
+    fn ids(&self) -> Vec<RecordId> {
+        self.records.iter().map(|r| r.id).collect()
+    }
+}
+
+/// A produce request awaiting its answer.
+#[derive(Clone, Debug)]
+struct InFlight {
+    tp: TopicPartition,
+    batch: Batch,
+    broker: NodeName,
+    deadline: SimTime,
+}
+
+/// Metadata fetching state, shared by producer and consumer.
+#[derive(Clone, Debug, Default)]
+pub struct MetadataState {
+    /// The latest image, if any.
+    pub image: Option<MetadataImage>,
+    /// The outstanding request: its id, the broker asked and when it times out.
+    pub in_flight: Option<(CorrelationId, NodeName, SimTime)>,
+    /// When the image was received.
+    pub fetched_at: SimTime,
+    /// Whether a refresh is wanted as soon as possible.
+    pub stale: bool,
+    /// Earliest time of the next request.
+    pub next_at: SimTime,
+    /// Which bootstrap broker to ask next.
+    pub cursor: usize,
+}
+
+impl MetadataState {
+    /// A request for metadata, if one is due.
+    pub fn maybe_request(
+        &mut self,
+        now: SimTime,
+        bootstrap: &[NodeName],
+        topics: &[TopicName],
+        correlation: CorrelationId,
+        max_age: SimDuration,
+        timeout: SimDuration,
+    ) -> Option<Output> {
+        if let Some((_, _, deadline)) = &self.in_flight {
+            if now < *deadline {
+                return None;
+            }
+            self.in_flight = None;
+            self.cursor += 1;
+        }
+        let aged = self.image.is_none() || now.since(self.fetched_at) >= max_age;
+        if !(self.stale || aged) || now < self.next_at || bootstrap.is_empty() {
+            return None;
+        }
+        let to = bootstrap[self.cursor % bootstrap.len()].clone();
+        self.in_flight = Some((correlation, to.clone(), now.plus(timeout)));
+        let request = Request::Metadata { topics: Some(topics.to_vec()), allow_auto_create: true };
+        Some(Output::Send { to, correlation, request })
+    }
+
+    /// Take a metadata answer; `backoff` delays the next refresh if topics are still missing.
+    pub fn on_response(&mut self, now: SimTime, correlation: CorrelationId, image: MetadataImage, topics: &[TopicName], backoff: SimDuration) {
+        if self.in_flight.as_ref().is_some_and(|(c, _, _)| *c == correlation) {
+            self.in_flight = None;
+        }
+        let missing = topics.iter().any(|t| !image.topics.contains_key(t));
+        self.stale = missing;
+        self.next_at = now.plus(backoff);
+        self.fetched_at = now;
+        self.image = Some(image);
+    }
+
+    /// The connection to `peer` broke: a request to it will not be answered.
+    pub fn on_disconnect(&mut self, peer: &NodeName) {
+        if self.in_flight.as_ref().is_some_and(|(_, to, _)| to == peer) {
+            self.in_flight = None;
+            self.cursor += 1;
+        }
+    }
+
+    /// Ask for fresh metadata soon (after an error that suggests it is out of date).
+    pub fn invalidate(&mut self) {
+        self.stale = true;
+    }
+}
+
+/// One producer client.
+#[derive(Debug)]
+pub struct Producer {
+    index: u32,
+    config: ProducerConfig,
+    topic: TopicName,
+    bootstrap: Vec<NodeName>,
+    workload: WorkloadCursor,
+    partitioner: Partitioner,
+    metadata: MetadataState,
+    next_seq: u64,
+    blocked_since: Option<SimTime>,
+    batches: BTreeMap<TopicPartition, VecDeque<Batch>>,
+    in_flight: BTreeMap<CorrelationId, InFlight>,
+    buffered_bytes: u64,
+    next_correlation: u64,
+}
+
+impl Producer {
+    /// Producer number `index` (its records' ids carry it), sending `workload` to `topic`.
+    pub fn new(index: u32, config: ProducerConfig, topic: TopicName, bootstrap: Vec<NodeName>, workload: Workload, seed: u64) -> Producer {
+        let partitioner = Partitioner::new(config.unkeyed);
+        Producer {
+            index,
+            config,
+            topic,
+            bootstrap,
+            workload: WorkloadCursor::new(workload, seed),
+            partitioner,
+            metadata: MetadataState { stale: true, ..Default::default() },
+            next_seq: 0,
+            blocked_since: None,
+            batches: BTreeMap::new(),
+            in_flight: BTreeMap::new(),
+            buffered_bytes: 0,
+            next_correlation: 0,
+        }
+    }
+
+    fn correlation(&mut self) -> CorrelationId {
+        self.next_correlation += 1;
+        CorrelationId(self.next_correlation)
+    }
+
+    fn partitions(&self) -> Option<u32> {
+        let n = self.metadata.image.as_ref()?.topics.get(&self.topic)?.partitions.len() as u32;
+        (n > 0).then_some(n)
+    }
+
+    /// Play the workload: hand due records to the accumulator, or block like `send()` does.
+    fn generate(&mut self, now: SimTime) -> Vec<Output> {
+        let mut out = Vec::new();
+        while self.workload.is_due(now) {
+            let blocked_on = match self.partitions() {
+                None => Some(ErrorCode::MetadataTimeout),
+                Some(_) if self.buffered_bytes >= self.config.buffer_memory => Some(ErrorCode::BufferExhausted),
+                Some(_) => None,
+            };
+            if let Some(error) = blocked_on {
+                let since = *self.blocked_since.get_or_insert(now);
+                if now.since(since) < self.config.max_block {
+                    break;
+                }
+                // `send()` throws after max.block.ms: the application sees the error for this record.
+                let (id, _, _) = self.next_record();
+                out.push(Output::Emit(Event::SendFailed { ids: vec![id], error }));
+                self.blocked_since = Some(now);
+                continue;
+            }
+            if self.blocked_since.take().is_some() {
+                self.workload.resume_after_block(now);
+            }
+            out.push(self.accumulate(now));
+        }
+        out
+    }
+
+    fn next_record(&mut self) -> (RecordId, Option<Vec<u8>>, Vec<u8>) {
+        let (key, value) = self.workload.next_record();
+        let id = RecordId { producer: self.index, seq: self.next_seq };
+        self.next_seq += 1;
+        (id, key, value)
+    }
+
+    fn accumulate(&mut self, now: SimTime) -> Output {
+        let (id, key, value) = self.next_record();
+        let partitions = self.partitions().expect("generate checked the topic's metadata");
+        let partition = self.partitioner.choose(key.as_deref(), partitions);
+        let tp = TopicPartition { topic: self.topic.clone(), partition };
+        let record = NewRecord { id, key: key.clone(), value: value.clone(), timestamp: now };
+        let size = record.size_bytes();
+        let queue = self.batches.entry(tp.clone()).or_default();
+        let fits = queue.back().is_some_and(|b| b.attempts == 0 && b.bytes + size <= self.config.batch_size);
+        if !fits {
+            queue.push_back(Batch { records: Vec::new(), bytes: 0, created_at: now, attempts: 0, retry_at: now });
+        }
+        let batch = queue.back_mut().expect("a batch was just ensured");
+        batch.records.push(record);
+        batch.bytes += size;
+        self.buffered_bytes += size;
+        Output::Emit(Event::Sent { id, tp, key, value })
+    }
+
+    /// Fail batches that waited longer than `delivery.timeout.ms` in the accumulator.
+    fn expire(&mut self, now: SimTime) -> Vec<Output> {
+        let mut out = Vec::new();
+        let timeout = self.config.delivery_timeout;
+        for queue in self.batches.values_mut() {
+            while let Some(b) = queue.front() {
+                if now.since(b.created_at) < timeout {
+                    break;
+                }
+                let b = queue.pop_front().expect("front exists");
+                self.buffered_bytes -= b.bytes;
+                out.push(Output::Emit(Event::SendFailed { ids: b.ids(), error: ErrorCode::DeliveryTimeout }));
+            }
+        }
+        out
+    }
+
+    /// Time out requests that got no answer within `request.timeout.ms`.
+    fn time_out_requests(&mut self, now: SimTime) -> Vec<Output> {
+        let due: Vec<CorrelationId> = self.in_flight.iter().filter(|(_, f)| f.deadline <= now).map(|(c, _)| *c).collect();
+        let mut out = Vec::new();
+        for c in due {
+            let f = self.in_flight.remove(&c).expect("due requests are in flight");
+            out.push(Output::Emit(Event::RequestTimedOut { peer: f.broker.clone() }));
+            out.extend(self.failed_attempt(now, f, ErrorCode::RequestTimedOut));
+        }
+        out
+    }
+
+    fn in_flight_to(&self, broker: &NodeName) -> u32 {
+        self.in_flight.values().filter(|f| f.broker == *broker).count() as u32
+    }
+
+    fn is_ready(&self, b: &Batch, more_behind: bool, now: SimTime) -> bool {
+        let full = b.bytes >= self.config.batch_size;
+        let lingered = now.since(b.created_at) >= self.config.linger;
+        (full || lingered || more_behind || b.attempts > 0) && now >= b.retry_at
+    }
+
+    /// Send every ready batch whose leader is known and has room in flight.
+    fn drain(&mut self, now: SimTime) -> Vec<Output> {
+        let mut out = Vec::new();
+        let tps: Vec<TopicPartition> = self.batches.keys().cloned().collect();
+        for tp in tps {
+            loop {
+                let Some(leader) = self.metadata.image.as_ref().and_then(|m| m.leader_node(&tp)).cloned() else { break };
+                let queue = &self.batches[&tp];
+                let Some(front) = queue.front() else { break };
+                if !self.is_ready(front, queue.len() > 1, now) || self.in_flight_to(&leader) >= self.config.max_in_flight {
+                    break;
+                }
+                let batch = self.batches.get_mut(&tp).and_then(|q| q.pop_front()).expect("front exists");
+                out.extend(self.send_batch(now, tp.clone(), batch, leader));
+            }
+        }
+        self.batches.retain(|_, q| !q.is_empty());
+        out
+    }
+
+    fn send_batch(&mut self, now: SimTime, tp: TopicPartition, batch: Batch, broker: NodeName) -> Vec<Output> {
+        let correlation = self.correlation();
+        self.partitioner.on_batch_sent(tp.partition);
+        let request = Request::Produce(ProduceRequest { tp: tp.clone(), acks: self.config.acks, records: batch.records.clone() });
+        let event = Event::ProduceRequested { tp: tp.clone(), ids: batch.ids(), acks: self.config.acks, broker: broker.clone(), attempt: batch.attempts };
+        let out = vec![Output::Emit(event), Output::Send { to: broker.clone(), correlation, request }];
+        if self.config.acks == Acks::None {
+            // Fire and forget: the send is complete as soon as the request leaves.
+            self.buffered_bytes -= batch.bytes;
+        } else {
+            let deadline = now.plus(self.config.request_timeout);
+            self.in_flight.insert(correlation, InFlight { tp, batch, broker, deadline });
+        }
+        out
+    }
+
+    /// A produce attempt failed: retry it (at the head of its queue) or give up.
+    fn failed_attempt(&mut self, now: SimTime, f: InFlight, error: ErrorCode) -> Vec<Output> {
+        let mut batch = f.batch;
+        let in_time = now.since(batch.created_at) < self.config.delivery_timeout;
+        let will_retry = error.is_retriable() && batch.attempts < self.config.retries && in_time;
+        let mut out = vec![Output::Emit(Event::ProduceError { tp: f.tp.clone(), ids: batch.ids(), error, will_retry })];
+        if matches!(error, ErrorCode::NotLeaderOrFollower | ErrorCode::UnknownTopicOrPartition | ErrorCode::LeaderNotAvailable | ErrorCode::NetworkException | ErrorCode::RequestTimedOut) {
+            self.metadata.invalidate();
+        }
+        if will_retry {
+            batch.attempts += 1;
+            batch.retry_at = now.plus(self.config.retry_backoff);
+            self.batches.entry(f.tp).or_default().push_front(batch);
+        } else {
+            self.buffered_bytes -= batch.bytes;
+            let error = if in_time { error } else { ErrorCode::DeliveryTimeout };
+            out.push(Output::Emit(Event::SendFailed { ids: batch.ids(), error }));
+        }
+        out
+    }
+
+    fn on_produce_response(&mut self, now: SimTime, correlation: CorrelationId, resp: ProduceResponse) -> Vec<Output> {
+        // An answer to a request that already timed out is ignored, as in Kafka's client.
+        let Some(f) = self.in_flight.remove(&correlation) else { return Vec::new() };
+        match resp.result {
+            Ok(base_offset) => {
+                self.buffered_bytes -= f.batch.bytes;
+                vec![Output::Emit(Event::Acked { tp: f.tp, base_offset, ids: f.batch.ids() })]
+            }
+            Err(error) => self.failed_attempt(now, f, error),
+        }
+    }
+
+    fn on_disconnect(&mut self, now: SimTime, peer: &NodeName) -> Vec<Output> {
+        self.metadata.on_disconnect(peer);
+        let lost: Vec<CorrelationId> = self.in_flight.iter().filter(|(_, f)| f.broker == *peer).map(|(c, _)| *c).collect();
+        let mut out = Vec::new();
+        for c in lost {
+            let f = self.in_flight.remove(&c).expect("listed as in flight");
+            out.extend(self.failed_attempt(now, f, ErrorCode::NetworkException));
+        }
+        out
+    }
+
+    fn check_invariants(&self) {
+        let queued: u64 = self.batches.values().flatten().map(|b| b.bytes).sum();
+        let flying: u64 = self.in_flight.values().map(|f| f.batch.bytes).sum();
+        assert_eq!(self.buffered_bytes, queued + flying, "buffer accounting drifted");
+    }
+
+    /// The partition a record with `key` would go to, given current metadata (for tests).
+    pub fn partition_for(&mut self, key: Option<&[u8]>) -> Option<PartitionId> {
+        let n = self.partitions()?;
+        Some(self.partitioner.choose(key, n))
+    }
+}
+
+impl Node for Producer {
+    fn step(&mut self, now: SimTime, input: Input) -> Vec<Output> {
+        let mut out = match input {
+            Input::Tick => Vec::new(),
+            Input::Response { correlation, response: Response::Produce(r), .. } => self.on_produce_response(now, correlation, r),
+            Input::Response { correlation, response: Response::Metadata(image), .. } => {
+                let topics = [self.topic.clone()];
+                self.metadata.on_response(now, correlation, image, &topics, self.config.retry_backoff);
+                Vec::new()
+            }
+            Input::Response { .. } | Input::Request { .. } => Vec::new(),
+            Input::Disconnected { peer } => self.on_disconnect(now, &peer),
+        };
+        if now >= self.workload.start() {
+            let correlation = CorrelationId(self.next_correlation + 1);
+            let topics = [self.topic.clone()];
+            let cfg = &self.config;
+            if let Some(req) = self.metadata.maybe_request(now, &self.bootstrap, &topics, correlation, cfg.metadata_max_age, cfg.request_timeout) {
+                self.next_correlation += 1;
+                out.push(req);
+            }
+        }
+        out.extend(self.time_out_requests(now));
+        out.extend(self.expire(now));
+        out.extend(self.generate(now));
+        out.extend(self.drain(now));
+        self.check_invariants();
+        out
+    }
+}

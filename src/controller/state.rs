@@ -1,0 +1,328 @@
+//! The controller's state machine: topic administration and metadata propagation.
+//!
+//! Invariants:
+//! - the image's version grows by exactly one with every change;
+//! - every partition's replicas are registered brokers, and its leader is its first replica;
+//! - a broker's parked heartbeat is answered at most once.
+
+use super::placement::{assign_replicas, check_assignment};
+use crate::node::{ConnId, Input, Node, Output};
+use crate::protocol::admin::{AdminError, AdminRequest, AdminResponse, CreateTopicRequest};
+use crate::protocol::controller::{BrokerHeartbeat, HeartbeatResponse};
+use crate::protocol::metadata::{MetadataImage, PartitionMetadata, TopicMetadata};
+use crate::protocol::{CorrelationId, ErrorCode, Request, Response};
+use crate::trace::Event;
+use crate::types::{BrokerId, LeaderEpoch, NodeName, SimDuration, SimTime};
+use std::collections::BTreeMap;
+
+/// How long the controller holds a broker's heartbeat waiting for a metadata change, like
+/// KRaft brokers' long-polling fetch of the metadata log.
+pub const METADATA_MAX_WAIT: SimDuration = SimDuration(500_000);
+
+/// Settings the controller needs from `server.properties`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ControllerConfig {
+    /// `delete.topic.enable`.
+    pub delete_topic_enable: bool,
+    /// `num.partitions` for auto-created topics.
+    pub num_partitions: u32,
+    /// `default.replication.factor` for auto-created topics.
+    pub default_replication_factor: u32,
+    /// The largest replication factor this build can honour (1 until replication lands).
+    pub max_replication_factor: u32,
+}
+
+/// A heartbeat held until the metadata changes or the wait runs out.
+#[derive(Clone, Debug)]
+struct ParkedHeartbeat {
+    conn: ConnId,
+    correlation: CorrelationId,
+    known_version: u64,
+    deadline: SimTime,
+}
+
+/// The active controller.
+#[derive(Debug)]
+pub struct Controller {
+    config: ControllerConfig,
+    image: MetadataImage,
+    parked: BTreeMap<BrokerId, ParkedHeartbeat>,
+    last_heartbeat: BTreeMap<BrokerId, SimTime>,
+}
+
+impl Controller {
+    /// A controller for a cluster of `brokers` (id → host name).
+    pub fn new(config: ControllerConfig, brokers: BTreeMap<BrokerId, NodeName>) -> Controller {
+        let image = MetadataImage { version: 1, brokers, topics: BTreeMap::new() };
+        Controller { config, image, parked: BTreeMap::new(), last_heartbeat: BTreeMap::new() }
+    }
+
+    /// The current metadata (for tests and summaries).
+    pub fn image(&self) -> &MetadataImage {
+        &self.image
+    }
+
+    fn bump(&mut self) {
+        self.image.version += 1;
+    }
+
+    fn create(&mut self, req: &CreateTopicRequest) -> Result<AdminResponse, AdminError> {
+        if self.image.topics.contains_key(&req.name) {
+            return Err(AdminError::new(ErrorCode::TopicAlreadyExists, format!("Topic '{}' already exists.", req.name)));
+        }
+        let brokers: Vec<BrokerId> = self.image.brokers.keys().copied().collect();
+        let assignment = match &req.assignment {
+            Some(a) => {
+                check_assignment(&brokers, a)?;
+                a.clone()
+            }
+            None => assign_replicas(&brokers, req.partitions, req.replication_factor, self.image.topics.len())?,
+        };
+        let rf = assignment[0].len() as u32;
+        if rf > self.config.max_replication_factor {
+            return Err(AdminError::new(
+                ErrorCode::InvalidReplicationFactor,
+                format!("replication factor {rf}: this kafkasim build does not replicate partitions yet (largest supported: {})", self.config.max_replication_factor),
+            ));
+        }
+        let partitions = assignment
+            .iter()
+            .map(|replicas| PartitionMetadata {
+                leader: Some(replicas[0]),
+                leader_epoch: LeaderEpoch(0),
+                replicas: replicas.clone(),
+                isr: replicas.clone(),
+            })
+            .collect();
+        self.image.topics.insert(req.name.clone(), TopicMetadata { partitions, config: req.config.clone() });
+        self.bump();
+        Ok(AdminResponse::Created { name: req.name.clone(), assignment })
+    }
+
+    fn admin(&mut self, req: &AdminRequest) -> (AdminResponse, Vec<Event>) {
+        let result = match req {
+            AdminRequest::CreateTopic(c) => self.create(c),
+            AdminRequest::DeleteTopic(name) => self.delete(name),
+            AdminRequest::ListTopics => Ok(AdminResponse::Topics(self.image.topics.keys().cloned().collect())),
+            AdminRequest::SetConfig { key, value } => self.set_config(key, value),
+        };
+        let events = match &result {
+            Ok(AdminResponse::Created { name, assignment }) => {
+                vec![Event::TopicCreated { topic: name.clone(), assignment: assignment.clone() }]
+            }
+            Ok(AdminResponse::Deleted(name)) => vec![Event::TopicDeleted { topic: name.clone() }],
+            _ => vec![],
+        };
+        (result.unwrap_or_else(AdminResponse::Error), events)
+    }
+
+    fn delete(&mut self, name: &crate::types::TopicName) -> Result<AdminResponse, AdminError> {
+        if !self.image.topics.contains_key(name) {
+            return Err(AdminError::new(ErrorCode::UnknownTopicOrPartition, format!("Topic '{name}' does not exist.")));
+        }
+        if !self.config.delete_topic_enable {
+            return Err(AdminError::new(
+                ErrorCode::TopicDeletionDisabled,
+                "Topic deletion is disabled (delete.topic.enable=false); the topic stays.",
+            ));
+        }
+        self.image.topics.remove(name);
+        self.bump();
+        Ok(AdminResponse::Deleted(name.clone()))
+    }
+
+    fn set_config(&mut self, key: &str, value: &str) -> Result<AdminResponse, AdminError> {
+        match key {
+            "delete.topic.enable" => self.config.delete_topic_enable = value == "true",
+            "num.partitions" | "default.replication.factor" => {
+                let n: u32 = value
+                    .parse()
+                    .map_err(|_| AdminError::new(ErrorCode::InvalidConfig, format!("{key} must be a number")))?;
+                if key == "num.partitions" {
+                    self.config.num_partitions = n;
+                } else {
+                    self.config.default_replication_factor = n;
+                }
+            }
+            _ => {
+                return Err(AdminError::new(
+                    ErrorCode::InvalidConfig,
+                    format!("the controller cannot change `{key}` at run time"),
+                ))
+            }
+        }
+        Ok(AdminResponse::ConfigSet)
+    }
+
+    fn heartbeat(&mut self, now: SimTime, conn: ConnId, correlation: CorrelationId, hb: &BrokerHeartbeat) -> Vec<Output> {
+        self.last_heartbeat.insert(hb.broker, now);
+        if hb.metadata_version < self.image.version {
+            let response = Response::Heartbeat(HeartbeatResponse { image: Some(self.image.clone()) });
+            return vec![Output::Reply { conn, correlation, response }];
+        }
+        let parked = ParkedHeartbeat { conn, correlation, known_version: hb.metadata_version, deadline: now.plus(METADATA_MAX_WAIT) };
+        self.parked.insert(hb.broker, parked);
+        Vec::new()
+    }
+
+    /// Answer parked heartbeats whose broker is behind or whose wait ran out.
+    fn answer_parked(&mut self, now: SimTime) -> Vec<Output> {
+        let version = self.image.version;
+        let due: Vec<BrokerId> = self
+            .parked
+            .iter()
+            .filter(|(_, p)| p.known_version < version || p.deadline <= now)
+            .map(|(b, _)| *b)
+            .collect();
+        let mut out = Vec::new();
+        for b in due {
+            let p = self.parked.remove(&b).expect("due brokers were taken from `parked`");
+            let image = (p.known_version < version).then(|| self.image.clone());
+            out.push(Output::Reply { conn: p.conn, correlation: p.correlation, response: Response::Heartbeat(HeartbeatResponse { image }) });
+        }
+        out
+    }
+
+    fn forward_create(&mut self, req: &CreateTopicRequest) -> (AdminResponse, Vec<Event>) {
+        let req = CreateTopicRequest {
+            partitions: self.config.num_partitions,
+            replication_factor: self.config.default_replication_factor,
+            ..req.clone()
+        };
+        self.admin(&AdminRequest::CreateTopic(req))
+    }
+
+    fn check_invariants(&self) {
+        for (name, t) in &self.image.topics {
+            for (p, pm) in t.partitions.iter().enumerate() {
+                assert!(
+                    pm.replicas.iter().all(|b| self.image.brokers.contains_key(b)),
+                    "{name}-{p} has a replica on an unregistered broker: {:?}",
+                    pm.replicas
+                );
+                assert_eq!(pm.leader, pm.replicas.first().copied(), "{name}-{p}: leader must be the preferred replica");
+            }
+        }
+    }
+}
+
+impl Node for Controller {
+    fn step(&mut self, now: SimTime, input: Input) -> Vec<Output> {
+        let mut out = Vec::new();
+        match input {
+            Input::Request { conn, correlation, request } => match request {
+                Request::Admin(req) => {
+                    let (response, events) = self.admin(&req);
+                    out.extend(events.into_iter().map(Output::Emit));
+                    out.push(Output::Reply { conn, correlation, response: Response::Admin(response) });
+                }
+                Request::ForwardCreate(f) => {
+                    let (response, events) = self.forward_create(&f.request);
+                    out.extend(events.into_iter().map(Output::Emit));
+                    out.push(Output::Reply { conn, correlation, response: Response::Forwarded(response) });
+                }
+                Request::BrokerHeartbeat(hb) => out.extend(self.heartbeat(now, conn, correlation, &hb)),
+                Request::Metadata { .. } => {
+                    out.push(Output::Reply { conn, correlation, response: Response::Metadata(self.image.clone()) })
+                }
+                other => {
+                    let e = AdminError::new(ErrorCode::NotController, format!("the controller does not serve {}", request_name(&other)));
+                    out.push(Output::Reply { conn, correlation, response: Response::Admin(AdminResponse::Error(e)) });
+                }
+            },
+            Input::Tick | Input::Response { .. } | Input::Disconnected { .. } => {}
+        }
+        out.extend(self.answer_parked(now));
+        self.check_invariants();
+        out
+    }
+}
+
+fn request_name(r: &Request) -> &'static str {
+    match r {
+        Request::Produce(_) => "Produce",
+        Request::Fetch(_) => "Fetch",
+        Request::ListOffsets(_) => "ListOffsets",
+        Request::DumpLog(_) => "DumpLog",
+        _ => "this request",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::TopicName;
+
+    fn controller(delete: bool) -> Controller {
+        let brokers = (1..=3).map(|b| (BrokerId(b), NodeName::broker(BrokerId(b)))).collect();
+        let config = ControllerConfig { delete_topic_enable: delete, num_partitions: 1, default_replication_factor: 1, max_replication_factor: 1 };
+        Controller::new(config, brokers)
+    }
+
+    fn admin(c: &mut Controller, req: AdminRequest) -> AdminResponse {
+        let out = c.step(SimTime::ZERO, Input::Request { conn: ConnId(1), correlation: CorrelationId(1), request: Request::Admin(req) });
+        out.into_iter()
+            .find_map(|o| match o {
+                Output::Reply { response: Response::Admin(r), .. } => Some(r),
+                _ => None,
+            })
+            .expect("admin requests are always answered")
+    }
+
+    fn create(name: &str, partitions: u32, rf: u32) -> AdminRequest {
+        AdminRequest::CreateTopic(CreateTopicRequest {
+            name: TopicName::new(name),
+            partitions,
+            replication_factor: rf,
+            assignment: None,
+            config: BTreeMap::new(),
+        })
+    }
+
+    fn error_code(r: AdminResponse) -> ErrorCode {
+        match r {
+            AdminResponse::Error(e) => e.code,
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn create_list_delete() {
+        let mut c = controller(true);
+        assert!(matches!(admin(&mut c, create("first", 3, 1)), AdminResponse::Created { .. }));
+        assert_eq!(error_code(admin(&mut c, create("first", 1, 1))), ErrorCode::TopicAlreadyExists);
+        assert_eq!(admin(&mut c, AdminRequest::ListTopics), AdminResponse::Topics(vec![TopicName::new("first")]));
+        assert_eq!(admin(&mut c, AdminRequest::DeleteTopic(TopicName::new("first"))), AdminResponse::Deleted(TopicName::new("first")));
+        assert_eq!(error_code(admin(&mut c, AdminRequest::DeleteTopic(TopicName::new("first")))), ErrorCode::UnknownTopicOrPartition);
+    }
+
+    #[test]
+    fn deletion_disabled_is_refused() {
+        let mut c = controller(false);
+        admin(&mut c, create("first", 1, 1));
+        assert_eq!(error_code(admin(&mut c, AdminRequest::DeleteTopic(TopicName::new("first")))), ErrorCode::TopicDeletionDisabled);
+        assert!(c.image().topics.contains_key(&TopicName::new("first")));
+    }
+
+    #[test]
+    fn replication_factors_beyond_support_are_refused() {
+        let mut c = controller(true);
+        assert_eq!(error_code(admin(&mut c, create("t", 1, 4))), ErrorCode::InvalidReplicationFactor);
+        assert_eq!(error_code(admin(&mut c, create("t", 1, 2))), ErrorCode::InvalidReplicationFactor);
+        assert_eq!(error_code(admin(&mut c, create("t", 0, 1))), ErrorCode::InvalidPartitions);
+    }
+
+    #[test]
+    fn heartbeats_long_poll_for_new_metadata() {
+        let mut c = controller(true);
+        let hb = |v| Request::BrokerHeartbeat(BrokerHeartbeat { broker: BrokerId(1), metadata_version: v });
+        let out = c.step(SimTime::ZERO, Input::Request { conn: ConnId(1), correlation: CorrelationId(1), request: hb(1) });
+        assert!(out.is_empty(), "an up-to-date broker's heartbeat is parked");
+        let out = c.step(SimTime::ZERO, Input::Request { conn: ConnId(2), correlation: CorrelationId(1), request: Request::Admin(create("t", 1, 1)) });
+        let answered = out.iter().any(|o| matches!(o, Output::Reply { conn: ConnId(1), response: Response::Heartbeat(HeartbeatResponse { image: Some(_) }), .. }));
+        assert!(answered, "a change answers the parked heartbeat with the new image: {out:?}");
+        c.step(SimTime::ZERO, Input::Request { conn: ConnId(1), correlation: CorrelationId(2), request: hb(2) });
+        let out = c.step(SimTime::ZERO.plus(METADATA_MAX_WAIT), Input::Tick);
+        assert_eq!(out.len(), 1, "the wait runs out: an empty answer");
+    }
+}

@@ -1,0 +1,83 @@
+//! The contract every sans-IO node core follows.
+//!
+//! A broker, a controller, a producer and a consumer are each a state machine driven by
+//! `step(now, input) -> outputs`, like toyDB's Raft node. The core never sleeps, reads a
+//! clock, opens a socket or rolls dice: time arrives as `now`, messages arrive as [`Input`],
+//! and everything the core wants done comes back as [`Output`] for a driver to carry out.
+//! `sim/` is the one driver today (turmoil's simulated TCP); a real-TCP driver could reuse the
+//! same cores. Unit tests drive a core by calling `step` directly.
+
+use crate::protocol::{CorrelationId, Request, Response};
+use crate::trace::Event;
+use crate::types::{NodeName, SimTime};
+
+/// An inbound connection's id, assigned by the driver (unique within one node's lifetime).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConnId(pub u64);
+
+/// Something that happened to a node.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Input {
+    /// Time passed (sent every tick). Cores run their timers here.
+    Tick,
+    /// A request arrived on an inbound connection.
+    Request {
+        /// The connection to answer on.
+        conn: ConnId,
+        /// The id the answer must carry.
+        correlation: CorrelationId,
+        /// What was asked.
+        request: Request,
+    },
+    /// An answer to a request this node sent.
+    Response {
+        /// Who answered.
+        from: NodeName,
+        /// The id of the request.
+        correlation: CorrelationId,
+        /// The answer.
+        response: Response,
+    },
+    /// The connection to `peer` failed or broke: requests in flight to it will get no answer.
+    Disconnected {
+        /// The peer.
+        peer: NodeName,
+    },
+}
+
+/// Something a node wants done.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Output {
+    /// Answer a request.
+    Reply {
+        /// The connection it came on.
+        conn: ConnId,
+        /// The request's id.
+        correlation: CorrelationId,
+        /// The answer.
+        response: Response,
+    },
+    /// Send a request to another node (the driver connects if needed).
+    Send {
+        /// The destination host.
+        to: NodeName,
+        /// The id the answer will carry.
+        correlation: CorrelationId,
+        /// The request.
+        request: Request,
+    },
+    /// Record an event in the trace.
+    Emit(Event),
+}
+
+/// A sans-IO node core.
+pub trait Node {
+    /// Advance the node: handle `input` at time `now`, return what must be done.
+    fn step(&mut self, now: SimTime, input: Input) -> Vec<Output>;
+
+    /// The run is ending: emit whatever the checkers need to know about this node's final
+    /// state (a broker reports its logs). Most nodes have nothing to say.
+    fn finish(&mut self, _now: SimTime) -> Vec<Output> {
+        Vec::new()
+    }
+}

@@ -1,0 +1,266 @@
+//! Plots: pictures of a trace, for the questions a student asks after a run.
+//!
+//! A plot reads only the [`Trace`], like the checkers and the summary do, so everything it
+//! shows can be found again as lines of `trace.log`. Each figure is written twice, as PNG (to
+//! look at) and SVG (to zoom into and put in the book), and its numbers are written as CSV
+//! next to it: the CSV is what snapshot tests pin down, because text diffs and pixels do not.
+//!
+//! # Throughput: did the records keep flowing?
+//!
+//! `throughput.png` has two panels sharing one time axis and one y scale. The upper panel
+//! counts records the producers saw *acknowledged*: what the cluster promised to keep, not
+//! what the application merely handed to `send`. The lower panel counts records *consumed*,
+//! once for every consumer that received them, so two consumer groups reading one topic read
+//! as twice the rate. Thin coloured lines are single partitions, a thick black line the total
+//! (and darker lines each topic's total, when there are several topics); grey dashed verticals
+//! mark the scenario's actions.
+//!
+//! What it teaches: throughput scales with partitions, because each partition is written by
+//! one leader and read by one member of a group. When a leader crashes, its partition's line
+//! drops to zero until a new leader is elected, while the others carry on; with `acks=all` and
+//! too few in-sync replicas the produced line stops while `NotEnoughReplicas` errors pile up.
+//! After a rebalance the consumed line pauses, then catches up above the produce rate.
+//!
+//! # Ordering: what does Kafka promise about order?
+//!
+//! `ordering.png` has two panels. The upper one has a row per partition: every consumed record
+//! is a dot at (time received, offset), coloured by its key. Within a row the dots climb:
+//! consumers read a partition in offset order. The colours show where keys went: the default
+//! partitioner hashes the key, so every record of one key lands in one partition and is read
+//! in the order it was written. A dot that repeats an offset later in time is a record read
+//! twice, after a rebalance or a restart from an older committed offset (at-least-once).
+//!
+//! The lower panel puts every acknowledged record at (the order it was sent, across all
+//! producers; the offset it got), one line per partition and producer. Each line only
+//! rises: within a partition, a producer's records keep the order they were sent in. Across
+//! partitions there is no such promise: the lines interleave along the send axis, and a record
+//! sent later can have a smaller offset in another partition. A line that steps down is a real
+//! reordering (retries with `max.in.flight.requests.per.connection > 1` and no idempotence),
+//! and a send position with two points is a duplicate.
+//!
+//! # Layout of the code
+//!
+//! [`series`] extracts the numbers (pure, unit tested, printed as CSV); [`throughput`] and
+//! [`ordering`] draw them with plotters, once per backend through one generic function;
+//! [`font`] registers the bundled DejaVu Sans so rendering needs no system fonts.
+
+pub mod font;
+pub mod ordering;
+pub mod series;
+mod style;
+pub mod throughput;
+
+use crate::trace::Trace;
+use plotters::coord::Shift;
+use plotters::drawing::DrawingArea;
+use plotters::prelude::{BitMapBackend, DrawingBackend, IntoDrawingArea, SVGBackend};
+use std::fmt::Display;
+use std::path::{Path, PathBuf};
+use style::DrawResult;
+use thiserror::Error;
+
+/// Why a plot could not be written. Every variant names the file, so the message tells the
+/// user which output to look at.
+#[derive(Debug, Error)]
+pub enum PlotError {
+    /// The output directory could not be created.
+    #[error("cannot create plot directory {}: {source}", path.display())]
+    CreateDir {
+        /// The directory.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// A data file could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// plotters failed while drawing or encoding a figure.
+    #[error("cannot draw {}: {message}", path.display())]
+    Draw {
+        /// The figure's file.
+        path: PathBuf,
+        /// plotters' description of the failure (its error types are generic over the
+        /// backend, so the text is kept rather than the value).
+        message: String,
+    },
+}
+
+impl PlotError {
+    /// A drawing failure for `path`.
+    fn draw(path: &Path, error: impl Display) -> PlotError {
+        PlotError::Draw {
+            path: path.to_path_buf(),
+            message: error.to_string(),
+        }
+    }
+}
+
+/// Writes every plot of `trace` into `out_dir` (created if missing): the throughput and
+/// ordering figures as PNG and SVG, and their data as CSV.
+///
+/// Returns the files written, in a fixed order, so a caller can list them to the user.
+pub fn render_all(trace: &Trace, out_dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    let mut written = throughput::render(trace, out_dir)?;
+    written.extend(ordering::render(trace, out_dir)?);
+    written.push(write_text(
+        out_dir,
+        "throughput.csv",
+        &series::throughput_csv(trace),
+    )?);
+    written.push(write_text(
+        out_dir,
+        "ordering.csv",
+        &series::ordering_csv(trace),
+    )?);
+    Ok(written)
+}
+
+/// Creates `out_dir` if it does not exist yet.
+fn ensure_dir(out_dir: &Path) -> Result<(), PlotError> {
+    std::fs::create_dir_all(out_dir).map_err(|source| PlotError::CreateDir {
+        path: out_dir.to_path_buf(),
+        source,
+    })
+}
+
+/// Writes `text` to `out_dir/name`.
+fn write_text(out_dir: &Path, name: &str, text: &str) -> Result<PathBuf, PlotError> {
+    ensure_dir(out_dir)?;
+    let path = out_dir.join(name);
+    std::fs::write(&path, text).map_err(|source| PlotError::Write {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(path)
+}
+
+/// A figure that can draw itself on any plotters backend.
+///
+/// plotters' chart types are generic over the backend, and a closure cannot be; a trait with a
+/// generic method lets one drawing function serve both PNG and SVG.
+trait Figure {
+    /// The canvas size in pixels.
+    fn size(&self) -> (u32, u32);
+
+    /// Draws the whole figure on `root`.
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB>;
+}
+
+/// Writes `figure` as `out_dir/stem.png` and `out_dir/stem.svg`.
+fn render_figure(
+    figure: &impl Figure,
+    out_dir: &Path,
+    stem: &str,
+) -> Result<Vec<PathBuf>, PlotError> {
+    ensure_dir(out_dir)?;
+    font::ensure_registered();
+    let png = out_dir.join(format!("{stem}.png"));
+    {
+        let root = BitMapBackend::new(&png, figure.size()).into_drawing_area();
+        figure
+            .draw(&root)
+            .and_then(|()| root.present())
+            .map_err(|e| PlotError::draw(&png, e))?;
+    }
+    let svg = out_dir.join(format!("{stem}.svg"));
+    {
+        let root = SVGBackend::new(&svg, figure.size()).into_drawing_area();
+        figure
+            .draw(&root)
+            .and_then(|()| root.present())
+            .map_err(|e| PlotError::draw(&svg, e))?;
+    }
+    Ok(vec![png, svg])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::series::tests::{ack, send, small_trace, tp};
+    use super::*;
+    use crate::trace::Event;
+    use crate::types::{NodeName, SimTime};
+
+    /// A fresh directory under the system temp dir, unique to this test and process.
+    fn scratch_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("kafkasim-plot-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    /// Renders `trace` and checks every file has the right kind of content.
+    fn renders(trace: &Trace, name: &str) {
+        let dir = scratch_dir(name);
+        let files = render_all(trace, &dir).expect("rendering succeeds");
+        let names: Vec<String> = files
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        let expected = [
+            "throughput.png",
+            "throughput.svg",
+            "ordering.png",
+            "ordering.svg",
+            "throughput.csv",
+            "ordering.csv",
+        ];
+        assert_eq!(names, expected);
+        for file in &files {
+            let bytes = std::fs::read(file).expect("written file is readable");
+            match file.extension().and_then(|e| e.to_str()) {
+                Some("png") => assert!(
+                    bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+                    "{} is a PNG",
+                    file.display()
+                ),
+                Some("svg") => assert!(
+                    String::from_utf8_lossy(&bytes).contains("<svg"),
+                    "{} is an SVG",
+                    file.display()
+                ),
+                _ => assert!(bytes.starts_with(b"time_s,") || bytes.starts_with(b"view,")),
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn renders_a_small_trace() {
+        renders(&small_trace(), "small");
+    }
+
+    #[test]
+    fn renders_an_empty_trace() {
+        renders(&Trace::new(), "empty");
+    }
+
+    #[test]
+    fn renders_a_single_point() {
+        let mut t = Trace::new();
+        send(&mut t, 0, &tp("solo", 0), &[0]);
+        ack(&mut t, 0, &tp("solo", 0), 0, &[0]);
+        renders(&t, "single");
+    }
+
+    #[test]
+    fn renders_two_topics_and_actions() {
+        let mut t = small_trace();
+        let action = Event::ActionStarted {
+            action: "crash broker-1".into(),
+        };
+        t.record(SimTime::from_millis(2100), NodeName("sim".into()), action);
+        send(&mut t, 2200, &tp("audit", 0), &[7]);
+        ack(&mut t, 2300, &tp("audit", 0), 0, &[7]);
+        renders(&t, "two-topics");
+    }
+
+    #[test]
+    fn errors_name_the_file() {
+        let err = PlotError::draw(Path::new("out/x.png"), "boom");
+        assert_eq!(err.to_string(), "cannot draw out/x.png: boom");
+    }
+}

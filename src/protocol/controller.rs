@@ -1,0 +1,35 @@
+//! Broker ↔ controller traffic: registration, liveness and metadata propagation.
+//!
+//! Brokers pull, KRaft-style: each broker heartbeats to the controller every
+//! `broker.heartbeat.interval.ms`, saying which metadata version it has, and the controller
+//! answers with a newer image when there is one. A broker can also forward a topic creation
+//! (for `auto.create.topics.enable`).
+
+use crate::types::BrokerId;
+use serde::{Deserialize, Serialize};
+
+use super::admin::CreateTopicRequest;
+use super::metadata::MetadataImage;
+
+/// A broker's periodic heartbeat.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerHeartbeat {
+    /// Who is alive.
+    pub broker: BrokerId,
+    /// The metadata version the broker holds.
+    pub metadata_version: u64,
+}
+
+/// The controller's answer to a heartbeat.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeartbeatResponse {
+    /// A newer image, if the broker's is stale.
+    pub image: Option<MetadataImage>,
+}
+
+/// A topic creation a broker forwards on a client's behalf (auto-creation).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForwardCreate {
+    /// The topic to create with the broker's defaults.
+    pub request: CreateTopicRequest,
+}

@@ -1,0 +1,121 @@
+//! Kafka's error codes, by their Kafka names.
+//!
+//! Protocol outcomes are data, not panics: a broker that is not the leader answers
+//! `NotLeaderOrFollower`, and the client decides what to do. Keeping Kafka's own names (and
+//! numeric codes) means what a student reads in a kafkasim trace is what they will read in a
+//! real broker's log.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// An error a Kafka broker or controller returns, with Kafka's numeric code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ErrorCode {
+    /// 1: the requested offset is below the log start offset or above the log end offset.
+    OffsetOutOfRange,
+    /// 3: the topic or partition does not exist (or is not hosted here).
+    UnknownTopicOrPartition,
+    /// 5: the partition has no leader right now (e.g. a topic being created).
+    LeaderNotAvailable,
+    /// 6: this broker is not the leader (or a follower) of the partition.
+    NotLeaderOrFollower,
+    /// 7: the request did not complete in time.
+    RequestTimedOut,
+    /// 10: a record is larger than the broker accepts.
+    RecordTooLarge,
+    /// 13: the connection broke before a response arrived.
+    NetworkException,
+    /// 17: the topic name is not legal.
+    InvalidTopic,
+    /// 19: fewer in-sync replicas than `min.insync.replicas`; nothing was written.
+    NotEnoughReplicas,
+    /// 20: written to the leader, but the ISR shrank below `min.insync.replicas` before acks.
+    NotEnoughReplicasAfterAppend,
+    /// 36: a topic with that name already exists.
+    TopicAlreadyExists,
+    /// 37: the partition count is not legal.
+    InvalidPartitions,
+    /// 38: the replication factor is larger than the number of brokers, or below 1.
+    InvalidReplicationFactor,
+    /// 39: an explicit replica assignment names unknown brokers or is malformed.
+    InvalidReplicaAssignment,
+    /// 40: a configuration value is not legal.
+    InvalidConfig,
+    /// 41: the request went to a node that is not the active controller.
+    NotController,
+    /// 73: `delete.topic.enable=false`: the controller refuses to delete topics.
+    TopicDeletionDisabled,
+    /// Not a Kafka code: the producer gave up after `delivery.timeout.ms`
+    /// (Kafka raises a `TimeoutException` in the send callback).
+    DeliveryTimeout,
+    /// Not a Kafka code: `send()` waited `max.block.ms` for buffer space
+    /// (Kafka's `BufferExhaustedException`).
+    BufferExhausted,
+    /// Not a Kafka code: `send()` waited `max.block.ms` for the topic's metadata
+    /// (Kafka: "Topic X not present in metadata after N ms", a `TimeoutException`).
+    MetadataTimeout,
+    /// Not a Kafka code: a consumer with `auto.offset.reset=none` had no position to start
+    /// from or fell out of range (Kafka's `NoOffsetForPartitionException`).
+    NoOffsetForPartition,
+}
+
+impl ErrorCode {
+    /// Kafka's numeric code (`-1` for the client-side ones that have none).
+    pub fn code(self) -> i16 {
+        match self {
+            ErrorCode::OffsetOutOfRange => 1,
+            ErrorCode::UnknownTopicOrPartition => 3,
+            ErrorCode::LeaderNotAvailable => 5,
+            ErrorCode::NotLeaderOrFollower => 6,
+            ErrorCode::RequestTimedOut => 7,
+            ErrorCode::RecordTooLarge => 10,
+            ErrorCode::NetworkException => 13,
+            ErrorCode::InvalidTopic => 17,
+            ErrorCode::NotEnoughReplicas => 19,
+            ErrorCode::NotEnoughReplicasAfterAppend => 20,
+            ErrorCode::TopicAlreadyExists => 36,
+            ErrorCode::InvalidPartitions => 37,
+            ErrorCode::InvalidReplicationFactor => 38,
+            ErrorCode::InvalidReplicaAssignment => 39,
+            ErrorCode::InvalidConfig => 40,
+            ErrorCode::NotController => 41,
+            ErrorCode::TopicDeletionDisabled => 73,
+            ErrorCode::DeliveryTimeout
+            | ErrorCode::BufferExhausted
+            | ErrorCode::MetadataTimeout
+            | ErrorCode::NoOffsetForPartition => -1,
+        }
+    }
+
+    /// Whether a client should retry the request (Kafka's `RetriableException`).
+    pub fn is_retriable(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::LeaderNotAvailable
+                | ErrorCode::NotLeaderOrFollower
+                | ErrorCode::RequestTimedOut
+                | ErrorCode::NetworkException
+                | ErrorCode::NotEnoughReplicas
+                | ErrorCode::NotEnoughReplicasAfterAppend
+                | ErrorCode::UnknownTopicOrPartition
+        )
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_match_kafka() {
+        assert_eq!(ErrorCode::UnknownTopicOrPartition.code(), 3);
+        assert_eq!(ErrorCode::TopicDeletionDisabled.code(), 73);
+        assert_eq!(ErrorCode::InvalidReplicationFactor.to_string(), "InvalidReplicationFactor");
+    }
+}

@@ -1,0 +1,153 @@
+//! The run's summary: counts, per-partition offsets and verdicts, as text and as JSON.
+
+use crate::check::{duplicates, lost, order, CheckResult, Verdict};
+use crate::scenario::Scenario;
+use crate::types::SimTime;
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// One partition's line in the summary.
+#[derive(Clone, Debug, Serialize)]
+pub struct PartitionSummary {
+    /// `topic-N`.
+    pub partition: String,
+    /// Final log start offset.
+    pub log_start_offset: Option<u64>,
+    /// Final high watermark.
+    pub high_watermark: Option<u64>,
+    /// Final log end offset.
+    pub log_end_offset: Option<u64>,
+    /// Records acknowledged.
+    pub acked: u64,
+    /// Records consumed (all consumers).
+    pub consumed: u64,
+    /// `ok` or `violated`.
+    pub order: String,
+}
+
+/// Everything `summary.json` holds.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// The run's seed.
+    pub seed: u64,
+    /// The trace hash.
+    pub trace_hash: String,
+    /// Simulated time of the run, in milliseconds.
+    pub simulated_ms: u64,
+    /// Wall-clock time the run took, in milliseconds (JSON only: it varies between machines).
+    pub wall_ms: u64,
+    /// Records handed to `send()`.
+    pub sent: u64,
+    /// Records acknowledged.
+    pub acked: u64,
+    /// Records consumed.
+    pub consumed: u64,
+    /// Sends that failed for good.
+    pub send_failures: u64,
+    /// Acknowledged records lost.
+    pub lost_acked: u64,
+    /// Order violations within partitions.
+    pub order_violations: u64,
+    /// Records delivered more than once to a consumer.
+    pub duplicates: u64,
+    /// Send-order inversions across partitions (expected, not a violation).
+    pub cross_partition_inversions: u64,
+    /// Consumer position resets.
+    pub offset_resets: u64,
+    /// Segment rolls.
+    pub segments_rolled: u64,
+    /// Segments deleted by retention.
+    pub segments_deleted: u64,
+    /// Per partition.
+    pub partitions: Vec<PartitionSummary>,
+    /// Kafka's promises, checked.
+    pub invariants: Vec<CheckResult>,
+    /// The scenario's expectations.
+    pub expectations: Vec<CheckResult>,
+    /// Whether every expectation held.
+    pub passed: bool,
+}
+
+impl Summary {
+    /// Build the summary of a judged run.
+    pub fn new(scenario: &Scenario, seed: u64, trace_hash: String, verdict: &Verdict, wall_ms: u64) -> Summary {
+        let a = &verdict.analysis;
+        let violations = order::order_violations(a);
+        let partitions = a
+            .partitions
+            .iter()
+            .map(|(tp, p)| PartitionSummary {
+                partition: tp.to_string(),
+                log_start_offset: p.log_start_offset.map(|o| o.0),
+                high_watermark: p.high_watermark.map(|o| o.0),
+                log_end_offset: p.log_end_offset.map(|o| o.0),
+                acked: p.acked,
+                consumed: p.consumed,
+                order: if violations.iter().any(|v| v.tp == *tp) { "violated".into() } else { "ok".into() },
+            })
+            .collect();
+        Summary {
+            scenario: scenario.name.clone(),
+            seed,
+            trace_hash,
+            simulated_ms: SimTime(scenario.duration.0).as_millis(),
+            wall_ms,
+            sent: a.sent,
+            acked: a.acked.len() as u64,
+            consumed: a.consumed(),
+            send_failures: a.send_failures.len() as u64,
+            lost_acked: lost::lost_acked(a).len() as u64,
+            order_violations: violations.len() as u64,
+            duplicates: duplicates::duplicate_deliveries(a),
+            cross_partition_inversions: order::cross_partition_inversions(a),
+            offset_resets: a.offset_resets,
+            segments_rolled: a.segments_rolled,
+            segments_deleted: a.segments_deleted,
+            partitions,
+            invariants: verdict.invariants.clone(),
+            expectations: verdict.expectations.clone(),
+            passed: verdict.passed(),
+        }
+    }
+
+    /// The summary as stable text (no wall time).
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "== summary: {} (seed {}, {} ms simulated) ==", self.scenario, self.seed, self.simulated_ms);
+        let _ = writeln!(
+            s,
+            "records: sent={} acked={} consumed={} send_failures={}",
+            self.sent, self.acked, self.consumed, self.send_failures
+        );
+        let _ = writeln!(
+            s,
+            "checks: lost_acked={} order_violations={} duplicates={} cross_partition_inversions={} (not a violation)",
+            self.lost_acked, self.order_violations, self.duplicates, self.cross_partition_inversions
+        );
+        let _ = writeln!(s, "log: segments_rolled={} segments_deleted={} offset_resets={}", self.segments_rolled, self.segments_deleted, self.offset_resets);
+        for p in &self.partitions {
+            let show = |o: Option<u64>| o.map_or("-".to_string(), |o| o.to_string());
+            let _ = writeln!(
+                s,
+                "  {:<24} log_start={} hw={} leo={} acked={} consumed={} order={}",
+                p.partition,
+                show(p.log_start_offset),
+                show(p.high_watermark),
+                show(p.log_end_offset),
+                p.acked,
+                p.consumed,
+                p.order
+            );
+        }
+        for c in &self.invariants {
+            let _ = writeln!(s, "invariant {}: {} ({})", c.name, if c.passed { "holds" } else { "VIOLATED" }, c.detail);
+        }
+        for c in &self.expectations {
+            let _ = writeln!(s, "{}: {} ({})", c.name, if c.passed { "ok" } else { "FAILED" }, c.detail);
+        }
+        let _ = writeln!(s, "result: {}", if self.passed { "PASS" } else { "FAIL" });
+        s
+    }
+}

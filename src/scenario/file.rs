@@ -1,0 +1,241 @@
+//! The raw shape of a scenario file, exactly as serde reads it from TOML.
+//!
+//! Every table denies unknown fields, so a typo (`partitons = 3`) is an error with a line and
+//! column rather than a silently ignored setting. Fields that later validation may reject keep
+//! their source span (`Spanned`), so that error can point at the right place too. Turning
+//! these raw tables into the checked model in `model.rs` is `validate.rs`'s job.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Short name, as `kafkasim run NAME` takes it.
+    pub name: Spanned<String>,
+    /// One line for `kafkasim list`.
+    pub description: String,
+    /// Default seed when `--seed` is not given.
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// How much simulated time the run lasts, e.g. `"60s"`.
+    pub duration: Spanned<String>,
+    /// The simulation step, e.g. `"1ms"` (bigger ticks make simulated hours cheap).
+    #[serde(default)]
+    pub tick: Option<Spanned<String>>,
+    /// What the cluster looks like.
+    #[serde(default)]
+    pub cluster: Option<Spanned<ClusterFile>>,
+    /// `server.properties` keys for every broker.
+    #[serde(default)]
+    pub broker: BTreeMap<String, Spanned<toml::Value>>,
+    /// Topics created before any client starts.
+    #[serde(default)]
+    pub topics: Vec<Spanned<TopicFile>>,
+    /// Producers.
+    #[serde(default)]
+    pub producers: Vec<Spanned<ProducerFile>>,
+    /// Consumers.
+    #[serde(default)]
+    pub consumers: Vec<Spanned<ConsumerFile>>,
+    /// Scripted actions at fixed simulated times.
+    #[serde(default)]
+    pub actions: Vec<Spanned<ActionFile>>,
+    /// What must hold at the end for the run to pass.
+    #[serde(default)]
+    pub expect: Option<Spanned<ExpectFile>>,
+}
+
+/// `[cluster]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterFile {
+    /// Number of brokers (ids 1..=N).
+    #[serde(default)]
+    pub brokers: Option<Spanned<i64>>,
+    /// Number of controller nodes.
+    #[serde(default)]
+    pub controllers: Option<Spanned<i64>>,
+    /// Link latency.
+    #[serde(default)]
+    pub network: Option<Spanned<NetworkFile>>,
+}
+
+/// `network = { latency_ms_min = 1, latency_ms_max = 5 }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkFile {
+    /// Smallest one-way latency of a message.
+    pub latency_ms_min: Spanned<i64>,
+    /// Largest one-way latency of a message.
+    pub latency_ms_max: Spanned<i64>,
+}
+
+/// `[[topics]]`, and the fields of a `create-topic` action.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct TopicFile {
+    /// `--topic`.
+    pub name: Spanned<String>,
+    /// `--partitions` (broker's `num.partitions` if absent).
+    #[serde(default)]
+    pub partitions: Option<Spanned<i64>>,
+    /// `--replication-factor` (broker's `default.replication.factor` if absent).
+    #[serde(default)]
+    pub replication_factor: Option<Spanned<i64>>,
+    /// `--replica-assignment`: per partition, broker ids.
+    #[serde(default)]
+    pub replica_assignment: Option<Spanned<Vec<Vec<i64>>>>,
+    /// `--config` overrides.
+    #[serde(default)]
+    pub config: BTreeMap<String, Spanned<toml::Value>>,
+}
+
+/// `[[producers]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProducerFile {
+    /// Its name in traces (`producer-NAME`).
+    pub name: Spanned<String>,
+    /// Where it sends.
+    pub topic: Spanned<String>,
+    /// When it starts sending.
+    #[serde(default)]
+    pub start: Option<Spanned<String>>,
+    /// Records per second (or use `interval`).
+    #[serde(default)]
+    pub rate_per_s: Option<Spanned<f64>>,
+    /// Time between records (or use `rate_per_s`).
+    #[serde(default)]
+    pub interval: Option<Spanned<String>>,
+    /// How many records in all (unlimited if absent, or the length of `values`).
+    #[serde(default)]
+    pub count: Option<Spanned<i64>>,
+    /// Exact values to send, in order (a console session).
+    #[serde(default)]
+    pub values: Option<Vec<String>>,
+    /// A value template: `{n}` is the record's number from 1 (default `"{n}"`).
+    #[serde(default)]
+    pub value: Option<String>,
+    /// Pad each value with `.` to this many bytes.
+    #[serde(default)]
+    pub value_bytes: Option<Spanned<i64>>,
+    /// Keys: absent for none, `"user-{0..100}"` for a random key per record from a range, or a
+    /// fixed string.
+    #[serde(default)]
+    pub keys: Option<Spanned<String>>,
+    /// Echo each value as the console producer's `>` prompt would.
+    #[serde(default)]
+    pub print: bool,
+    /// Producer configs (`acks`, `linger.ms`, ...).
+    #[serde(default)]
+    pub config: BTreeMap<String, Spanned<toml::Value>>,
+}
+
+/// `[[consumers]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsumerFile {
+    /// Its name in traces (`consumer-NAME`).
+    pub name: Spanned<String>,
+    /// `group.id` (absent: a standalone consumer, like a console consumer without `--group`).
+    #[serde(default)]
+    pub group: Option<String>,
+    /// Topics it subscribes to.
+    pub topics: Spanned<Vec<String>>,
+    /// When it starts.
+    #[serde(default)]
+    pub start: Option<Spanned<String>>,
+    /// `--from-beginning`: start at the earliest offset.
+    #[serde(default)]
+    pub from_beginning: bool,
+    /// Start every partition at this offset (`consumer.seek`).
+    #[serde(default)]
+    pub seek: Option<Spanned<i64>>,
+    /// Print each record as the seed's consumer.py does.
+    #[serde(default)]
+    pub print: bool,
+    /// Consumer configs.
+    #[serde(default)]
+    pub config: BTreeMap<String, Spanned<toml::Value>>,
+}
+
+/// `[[actions]]`: one scripted step.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionFile {
+    /// When, e.g. `"5s"`.
+    pub at: Spanned<String>,
+    /// What: `create-topic`, `delete-topic`, `list-topics`, `set-config`, `dump-log`.
+    #[serde(rename = "do")]
+    pub action: Spanned<String>,
+    /// The topic acted on.
+    #[serde(default)]
+    pub topic: Option<Spanned<String>>,
+    /// For `create-topic`.
+    #[serde(default)]
+    pub partitions: Option<Spanned<i64>>,
+    /// For `create-topic`.
+    #[serde(default)]
+    pub replication_factor: Option<Spanned<i64>>,
+    /// For `create-topic`.
+    #[serde(default)]
+    pub replica_assignment: Option<Spanned<Vec<Vec<i64>>>>,
+    /// For `create-topic`: topic config overrides.
+    #[serde(default)]
+    pub config: BTreeMap<String, Spanned<toml::Value>>,
+    /// For `dump-log`: which partition.
+    #[serde(default)]
+    pub partition: Option<Spanned<i64>>,
+    /// For `dump-log`: an offset to look up through the index.
+    #[serde(default)]
+    pub offset: Option<Spanned<i64>>,
+    /// For `set-config`.
+    #[serde(default)]
+    pub key: Option<Spanned<String>>,
+    /// For `set-config`.
+    #[serde(default)]
+    pub value: Option<Spanned<toml::Value>>,
+}
+
+/// `[expect]`: conditions the run must meet.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectFile {
+    /// Exactly this many acknowledged records lost.
+    pub lost_acked: Option<u64>,
+    /// Exactly this many order violations within a partition.
+    pub order_violations: Option<u64>,
+    /// Exactly this many records consumed twice by one consumer.
+    pub duplicates: Option<u64>,
+    /// At least this many records acknowledged.
+    pub acked_min: Option<u64>,
+    /// At least this many records consumed (all consumers together).
+    pub consumed_min: Option<u64>,
+    /// Exactly this many sends that failed for good.
+    pub send_failures: Option<u64>,
+    /// At least this many consumer offset resets.
+    pub offset_resets_min: Option<u64>,
+    /// At least this many segments deleted by retention.
+    pub segments_deleted_min: Option<u64>,
+    /// At least this many segment rolls.
+    pub segments_rolled_min: Option<u64>,
+    /// The admin errors, in order (e.g. `["TopicDeletionDisabled"]`).
+    pub admin_errors: Option<Vec<String>>,
+    /// Consumed throughput of one topic over another must be at least `min`.
+    pub throughput_ratio: Option<RatioFile>,
+}
+
+/// `throughput_ratio = { numerator = "a", denominator = "b", min = 2.5 }`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RatioFile {
+    /// Topic on top.
+    pub numerator: String,
+    /// Topic below.
+    pub denominator: String,
+    /// Smallest acceptable ratio.
+    pub min: f64,
+}

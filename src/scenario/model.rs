@@ -1,0 +1,217 @@
+//! The checked scenario: every name resolved, every duration parsed, every config validated.
+//!
+//! Later layers (`sim/`, `check/`) read only this model, never the raw file, so they can
+//! assume it makes sense: topics referenced exist or are created by an action, rates are
+//! positive, counts fit.
+
+use super::config::Config;
+use crate::types::{BrokerId, Offset, PartitionId, SimDuration, TopicName, TopicPartition};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// A scenario ready to run.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Short name.
+    pub name: String,
+    /// One line for `list`.
+    pub description: String,
+    /// The default seed.
+    pub seed: u64,
+    /// Simulated run time.
+    pub duration: SimDuration,
+    /// Simulation step.
+    pub tick: SimDuration,
+    /// The cluster's shape.
+    pub cluster: ClusterSpec,
+    /// Broker settings (every key, defaults filled in).
+    pub broker: Config,
+    /// Topics created at time zero.
+    pub topics: Vec<TopicSpec>,
+    /// Producers.
+    pub producers: Vec<ProducerSpec>,
+    /// Consumers.
+    pub consumers: Vec<ConsumerSpec>,
+    /// Scripted actions, in time order.
+    pub actions: Vec<ActionSpec>,
+    /// Conditions for a pass.
+    pub expect: Expectations,
+    /// Where it was read from.
+    pub path: PathBuf,
+}
+
+/// The cluster's shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterSpec {
+    /// Broker count (ids 1..=N).
+    pub brokers: u32,
+    /// Controller count.
+    pub controllers: u32,
+    /// Smallest one-way message latency.
+    pub latency_min: SimDuration,
+    /// Largest one-way message latency.
+    pub latency_max: SimDuration,
+}
+
+impl ClusterSpec {
+    /// The broker ids, in order.
+    pub fn broker_ids(&self) -> Vec<BrokerId> {
+        (1..=self.brokers).map(BrokerId).collect()
+    }
+}
+
+/// A topic to create.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopicSpec {
+    /// Its name.
+    pub name: TopicName,
+    /// Partition count (None: the broker's `num.partitions`).
+    pub partitions: Option<u32>,
+    /// Replication factor (None: the broker's `default.replication.factor`).
+    pub replication_factor: Option<u32>,
+    /// Explicit placement.
+    pub assignment: Option<Vec<Vec<BrokerId>>>,
+    /// Topic config overrides.
+    pub config: BTreeMap<String, String>,
+}
+
+pub use crate::client::workload::{KeySource, ValueSource};
+
+/// A producer.
+#[derive(Clone, Debug)]
+pub struct ProducerSpec {
+    /// Its name.
+    pub name: String,
+    /// Its target topic.
+    pub topic: TopicName,
+    /// When it starts.
+    pub start: SimDuration,
+    /// Time between records, in microseconds (may be below a tick: several records per tick).
+    pub interval_us: u64,
+    /// Total records (None: until the run ends).
+    pub count: Option<u64>,
+    /// Values.
+    pub values: ValueSource,
+    /// Pad values to this many bytes.
+    pub value_bytes: Option<u64>,
+    /// Keys.
+    pub keys: KeySource,
+    /// Echo values to the console.
+    pub print: bool,
+    /// Producer configs.
+    pub config: Config,
+}
+
+/// A consumer.
+#[derive(Clone, Debug)]
+pub struct ConsumerSpec {
+    /// Its name.
+    pub name: String,
+    /// Its group, if any.
+    pub group: Option<String>,
+    /// Its subscriptions.
+    pub topics: Vec<TopicName>,
+    /// When it starts.
+    pub start: SimDuration,
+    /// `--from-beginning`.
+    pub from_beginning: bool,
+    /// Start every partition here.
+    pub seek: Option<Offset>,
+    /// Print records like the seed's consumer.py.
+    pub print: bool,
+    /// Consumer configs.
+    pub config: Config,
+}
+
+/// A scripted step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionSpec {
+    /// When.
+    pub at: SimDuration,
+    /// What.
+    pub action: Action,
+}
+
+/// What an action does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// `kafka-topics.sh --create`.
+    CreateTopic(TopicSpec),
+    /// `kafka-topics.sh --delete`.
+    DeleteTopic(TopicName),
+    /// `kafka-topics.sh --list`.
+    ListTopics,
+    /// Change a controller setting.
+    SetConfig {
+        /// Key.
+        key: String,
+        /// Value.
+        value: String,
+    },
+    /// `kafka-dump-log.sh`: list a partition's segments and look up an offset.
+    DumpLog {
+        /// The partition.
+        tp: TopicPartition,
+        /// The offset to find.
+        lookup: Option<Offset>,
+    },
+}
+
+impl Action {
+    /// A short description for traces and output.
+    pub fn describe(&self) -> String {
+        match self {
+            Action::CreateTopic(t) => format!("create-topic {}", t.name),
+            Action::DeleteTopic(t) => format!("delete-topic {t}"),
+            Action::ListTopics => "list-topics".to_string(),
+            Action::SetConfig { key, value } => format!("set-config {key}={value}"),
+            Action::DumpLog { tp, lookup } => match lookup {
+                Some(o) => format!("dump-log {tp} offset={o}"),
+                None => format!("dump-log {tp}"),
+            },
+        }
+    }
+}
+
+/// `throughput_ratio`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ThroughputRatio {
+    /// Topic on top.
+    pub numerator: TopicName,
+    /// Topic below.
+    pub denominator: TopicName,
+    /// Smallest acceptable ratio.
+    pub min: f64,
+}
+
+/// Conditions for a pass; `None` means "not checked".
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Expectations {
+    /// Exact count.
+    pub lost_acked: Option<u64>,
+    /// Exact count.
+    pub order_violations: Option<u64>,
+    /// Exact count.
+    pub duplicates: Option<u64>,
+    /// Lower bound.
+    pub acked_min: Option<u64>,
+    /// Lower bound.
+    pub consumed_min: Option<u64>,
+    /// Exact count.
+    pub send_failures: Option<u64>,
+    /// Lower bound.
+    pub offset_resets_min: Option<u64>,
+    /// Lower bound.
+    pub segments_deleted_min: Option<u64>,
+    /// Lower bound.
+    pub segments_rolled_min: Option<u64>,
+    /// Exact list.
+    pub admin_errors: Option<Vec<String>>,
+    /// Lower bound on a ratio.
+    pub throughput_ratio: Option<ThroughputRatio>,
+}
+
+/// A partition id helper for actions.
+pub fn tp(topic: &TopicName, p: u32) -> TopicPartition {
+    TopicPartition { topic: topic.clone(), partition: PartitionId(p) }
+}

@@ -1,0 +1,390 @@
+//! Turning a raw scenario file into a checked [`Scenario`], with an error at the exact span of
+//! anything that does not make sense.
+
+use super::config::{self, Config, KeySpec};
+use super::duration::parse_duration;
+use super::error::ScenarioError;
+use super::file::*;
+use super::model::*;
+use crate::types::{BrokerId, Offset, SimDuration, TopicName};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use toml::Spanned;
+
+/// The file being validated, for error messages.
+struct Ctx<'a> {
+    name: &'a str,
+    text: &'a str,
+}
+
+type Res<T> = Result<T, ScenarioError>;
+
+impl Ctx<'_> {
+    fn err<T>(&self, span: std::ops::Range<usize>, message: impl Into<String>) -> Res<T> {
+        Err(ScenarioError::at(self.name, self.text, Some(span), message.into()))
+    }
+
+    fn duration(&self, s: &Spanned<String>) -> Res<SimDuration> {
+        parse_duration(s.get_ref()).or_else(|m| self.err(s.span(), m))
+    }
+
+    fn opt_duration(&self, s: &Option<Spanned<String>>, default: SimDuration) -> Res<SimDuration> {
+        s.as_ref().map_or(Ok(default), |s| self.duration(s))
+    }
+
+    fn count(&self, v: &Spanned<i64>, what: &str, min: i64, max: i64) -> Res<u64> {
+        let n = *v.get_ref();
+        if n < min || n > max {
+            return self.err(v.span(), format!("{what} must be between {min} and {max}, not {n}"));
+        }
+        Ok(n as u64)
+    }
+
+    fn config(&self, keys: &[KeySpec], scope: &str, set: &BTreeMap<String, Spanned<toml::Value>>) -> Res<Config> {
+        let mut out = BTreeMap::new();
+        for (k, v) in set {
+            match config::validate(keys, scope, k, v.get_ref()) {
+                Ok(text) => {
+                    out.insert(k.clone(), text);
+                }
+                Err(m) => return self.err(v.span(), m),
+            }
+        }
+        Ok(Config::with_defaults(keys, out))
+    }
+
+    fn topic_name(&self, s: &Spanned<String>) -> Res<TopicName> {
+        let name = s.get_ref();
+        let legal = !name.is_empty()
+            && name.len() <= 249
+            && name != "."
+            && name != ".."
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-');
+        if !legal {
+            return self.err(s.span(), format!("`{name}` is not a legal topic name (InvalidTopic): use letters, digits, '.', '_' and '-', at most 249 characters"));
+        }
+        Ok(TopicName::new(name))
+    }
+}
+
+/// Validate a parsed file. `name` is how the file is shown in errors.
+pub fn validate(raw: ScenarioFile, name: &str, text: &str, path: &Path) -> Res<Scenario> {
+    let cx = Ctx { name, text };
+    let duration = cx.duration(&raw.duration)?;
+    if duration == SimDuration::ZERO {
+        return cx.err(raw.duration.span(), "duration must be longer than zero");
+    }
+    let tick = cx.opt_duration(&raw.tick, SimDuration::from_millis(1))?;
+    if tick == SimDuration::ZERO {
+        return cx.err(raw.tick.as_ref().map(|t| t.span()).unwrap_or(0..0), "tick must be at least 1ms");
+    }
+    let cluster = cluster(&cx, raw.cluster.as_ref())?;
+    let broker = cx.config(config::BROKER_KEYS, "broker", &raw.broker)?;
+    let mut topics = Vec::new();
+    for t in &raw.topics {
+        topics.push(topic(&cx, t.get_ref(), &cluster)?);
+    }
+    let actions = actions(&cx, &raw.actions, &cluster)?;
+    let known = known_topics(&topics, &actions);
+    let auto_create = broker.bool("auto.create.topics.enable");
+    let mut producers = Vec::new();
+    for p in &raw.producers {
+        producers.push(producer(&cx, p, &known, auto_create)?);
+    }
+    let mut consumers = Vec::new();
+    for c in &raw.consumers {
+        consumers.push(consumer(&cx, c, &known, auto_create)?);
+    }
+    unique_names(&cx, &raw)?;
+    let expect = expect(&cx, raw.expect.as_ref(), &known)?;
+    Ok(Scenario {
+        name: raw.name.into_inner(),
+        description: raw.description,
+        seed: raw.seed.unwrap_or(1),
+        duration,
+        tick,
+        cluster,
+        broker,
+        topics,
+        producers,
+        consumers,
+        actions,
+        expect,
+        path: path.to_path_buf(),
+    })
+}
+
+fn cluster(cx: &Ctx, raw: Option<&Spanned<ClusterFile>>) -> Res<ClusterSpec> {
+    let mut spec = ClusterSpec {
+        brokers: 1,
+        controllers: 1,
+        latency_min: SimDuration::from_millis(1),
+        latency_max: SimDuration::from_millis(1),
+    };
+    let Some(raw) = raw else { return Ok(spec) };
+    let raw = raw.get_ref();
+    if let Some(b) = &raw.brokers {
+        spec.brokers = cx.count(b, "brokers", 1, 64)? as u32;
+    }
+    if let Some(c) = &raw.controllers {
+        spec.controllers = cx.count(c, "controllers", 1, 1)? as u32;
+    }
+    if let Some(n) = &raw.network {
+        let n = n.get_ref();
+        let lo = cx.count(&n.latency_ms_min, "latency_ms_min", 0, 60_000)?;
+        let hi = cx.count(&n.latency_ms_max, "latency_ms_max", 0, 60_000)?;
+        if hi < lo {
+            return cx.err(n.latency_ms_max.span(), format!("latency_ms_max ({hi}) is below latency_ms_min ({lo})"));
+        }
+        spec.latency_min = SimDuration::from_millis(lo);
+        spec.latency_max = SimDuration::from_millis(hi);
+    }
+    Ok(spec)
+}
+
+fn topic(cx: &Ctx, raw: &TopicFile, cluster: &ClusterSpec) -> Res<TopicSpec> {
+    let name = cx.topic_name(&raw.name)?;
+    let partitions = raw.partitions.as_ref().map(|p| cx.count(p, "partitions", 1, 10_000)).transpose()?;
+    let replication_factor =
+        raw.replication_factor.as_ref().map(|r| cx.count(r, "replication_factor", 1, 100)).transpose()?;
+    let assignment = match &raw.replica_assignment {
+        Some(a) => Some(assignment(cx, a, cluster)?),
+        None => None,
+    };
+    let config = cx.config(config::TOPIC_KEYS, "topic", &raw.config)?;
+    Ok(TopicSpec {
+        name,
+        partitions: partitions.map(|p| p as u32),
+        replication_factor: replication_factor.map(|r| r as u32),
+        assignment,
+        config: config.explicit().clone(),
+    })
+}
+
+fn assignment(cx: &Ctx, raw: &Spanned<Vec<Vec<i64>>>, cluster: &ClusterSpec) -> Res<Vec<Vec<BrokerId>>> {
+    let mut out = Vec::new();
+    for replicas in raw.get_ref() {
+        let mut ids = Vec::new();
+        for &b in replicas {
+            if b < 1 || b > cluster.brokers as i64 {
+                return cx.err(raw.span(), format!("replica_assignment names broker {b}, but the cluster has brokers 1..={} (InvalidReplicaAssignment)", cluster.brokers));
+            }
+            ids.push(BrokerId(b as u32));
+        }
+        if ids.is_empty() {
+            return cx.err(raw.span(), "replica_assignment has a partition with no replicas (InvalidReplicaAssignment)");
+        }
+        out.push(ids);
+    }
+    if out.is_empty() {
+        return cx.err(raw.span(), "replica_assignment is empty (InvalidReplicaAssignment)");
+    }
+    Ok(out)
+}
+
+fn actions(cx: &Ctx, raw: &[Spanned<ActionFile>], cluster: &ClusterSpec) -> Res<Vec<ActionSpec>> {
+    let mut out = Vec::new();
+    for a in raw {
+        let r = a.get_ref();
+        let at = cx.duration(&r.at)?;
+        let action = action(cx, r, cluster)?;
+        out.push(ActionSpec { at, action });
+    }
+    out.sort_by_key(|a| a.at);
+    Ok(out)
+}
+
+fn action(cx: &Ctx, r: &ActionFile, cluster: &ClusterSpec) -> Res<Action> {
+    let need_topic = || -> Res<TopicName> {
+        match &r.topic {
+            Some(t) => cx.topic_name(t),
+            None => cx.err(r.action.span(), format!("`{}` needs `topic = \"...\"`", r.action.get_ref())),
+        }
+    };
+    match r.action.get_ref().as_str() {
+        "create-topic" => {
+            let name = r.topic.clone().ok_or(()).or_else(|_| cx.err(r.action.span(), "`create-topic` needs `topic = \"...\"`"))?;
+            let file = TopicFile {
+                name,
+                partitions: r.partitions.clone(),
+                replication_factor: r.replication_factor.clone(),
+                replica_assignment: r.replica_assignment.clone(),
+                config: r.config.clone(),
+            };
+            Ok(Action::CreateTopic(topic(cx, &file, cluster)?))
+        }
+        "delete-topic" => Ok(Action::DeleteTopic(need_topic()?)),
+        "list-topics" => Ok(Action::ListTopics),
+        "set-config" => {
+            let (Some(key), Some(value)) = (&r.key, &r.value) else {
+                return cx.err(r.action.span(), "`set-config` needs `key` and `value`");
+            };
+            let text = config::validate(config::BROKER_KEYS, "broker", key.get_ref(), value.get_ref())
+                .or_else(|m| cx.err(value.span(), m))?;
+            Ok(Action::SetConfig { key: key.get_ref().clone(), value: text })
+        }
+        "dump-log" => {
+            let topic = need_topic()?;
+            let p = r.partition.as_ref().map(|p| cx.count(p, "partition", 0, 9_999)).transpose()?.unwrap_or(0);
+            let lookup = r.offset.as_ref().map(|o| cx.count(o, "offset", 0, i64::MAX)).transpose()?;
+            Ok(Action::DumpLog { tp: tp(&topic, p as u32), lookup: lookup.map(Offset) })
+        }
+        other => cx.err(
+            r.action.span(),
+            format!("unknown action `{other}`; known: create-topic, delete-topic, list-topics, set-config, dump-log"),
+        ),
+    }
+}
+
+fn known_topics(topics: &[TopicSpec], actions: &[ActionSpec]) -> BTreeSet<TopicName> {
+    let mut known: BTreeSet<TopicName> = topics.iter().map(|t| t.name.clone()).collect();
+    for a in actions {
+        if let Action::CreateTopic(t) = &a.action {
+            known.insert(t.name.clone());
+        }
+    }
+    known
+}
+
+fn check_topic_known(cx: &Ctx, t: &Spanned<String>, known: &BTreeSet<TopicName>, auto: bool) -> Res<TopicName> {
+    let name = cx.topic_name(t)?;
+    if !known.contains(&name) && !auto {
+        return cx.err(t.span(), format!("topic `{name}` is neither in [[topics]] nor created by an action, and auto.create.topics.enable is false"));
+    }
+    Ok(name)
+}
+
+fn producer(cx: &Ctx, p: &Spanned<ProducerFile>, known: &BTreeSet<TopicName>, auto: bool) -> Res<ProducerSpec> {
+    let r = p.get_ref();
+    let topic = check_topic_known(cx, &r.topic, known, auto)?;
+    let interval_us = match (&r.rate_per_s, &r.interval) {
+        (Some(_), Some(i)) => return cx.err(i.span(), "give either `rate_per_s` or `interval`, not both"),
+        (Some(rate), None) => {
+            let v = *rate.get_ref();
+            if !(v.is_finite() && v > 0.0 && v <= 10_000_000.0) {
+                return cx.err(rate.span(), format!("rate_per_s must be a positive number of records per second (at most 10000000), not {v}"));
+            }
+            ((1_000_000.0 / v).round() as u64).max(1)
+        }
+        (None, Some(i)) => {
+            let d = cx.duration(i)?;
+            if d == SimDuration::ZERO {
+                return cx.err(i.span(), "interval must be at least 1ms");
+            }
+            d.0
+        }
+        (None, None) => 1_000_000,
+    };
+    let values = match (&r.values, &r.value) {
+        (Some(_), Some(_)) => return cx.err(p.span(), "give either `values` or `value`, not both"),
+        (Some(list), None) => ValueSource::List(list.clone()),
+        (None, Some(t)) => ValueSource::Template(t.clone()),
+        (None, None) => ValueSource::Template("{n}".to_string()),
+    };
+    let count = r.count.as_ref().map(|c| cx.count(c, "count", 0, i64::MAX)).transpose()?;
+    let count = match (&values, count) {
+        (ValueSource::List(l), None) => Some(l.len() as u64),
+        (_, c) => c,
+    };
+    let keys = match &r.keys {
+        None => KeySource::None,
+        Some(k) => key_source(cx, k)?,
+    };
+    let value_bytes = r.value_bytes.as_ref().map(|v| cx.count(v, "value_bytes", 0, 1_000_000)).transpose()?;
+    Ok(ProducerSpec {
+        name: r.name.get_ref().clone(),
+        topic,
+        start: cx.opt_duration(&r.start, SimDuration::ZERO)?,
+        interval_us,
+        count,
+        values,
+        value_bytes,
+        keys,
+        print: r.print,
+        config: cx.config(config::PRODUCER_KEYS, "producer", &r.config)?,
+    })
+}
+
+fn key_source(cx: &Ctx, k: &Spanned<String>) -> Res<KeySource> {
+    let text = k.get_ref();
+    let (Some(open), Some(close)) = (text.find('{'), text.find('}')) else {
+        return Ok(KeySource::Fixed(text.clone()));
+    };
+    let inner = &text[open + 1..close];
+    let parsed = inner.split_once("..").and_then(|(a, b)| Some((a.parse::<u64>().ok()?, b.parse::<u64>().ok()?)));
+    match parsed {
+        Some((lo, hi)) if hi > lo => Ok(KeySource::Range {
+            prefix: text[..open].to_string(),
+            lo,
+            hi,
+            suffix: text[close + 1..].to_string(),
+        }),
+        _ => cx.err(k.span(), format!("keys `{text}`: write a range as `prefix{{LO..HI}}` with LO < HI, e.g. \"user-{{0..100}}\"")),
+    }
+}
+
+fn consumer(cx: &Ctx, c: &Spanned<ConsumerFile>, known: &BTreeSet<TopicName>, auto: bool) -> Res<ConsumerSpec> {
+    let r = c.get_ref();
+    if r.topics.get_ref().is_empty() {
+        return cx.err(r.topics.span(), "a consumer needs at least one topic");
+    }
+    let mut topics = Vec::new();
+    for t in r.topics.get_ref() {
+        let spanned = Spanned::new(r.topics.span(), t.clone());
+        topics.push(check_topic_known(cx, &spanned, known, auto)?);
+    }
+    Ok(ConsumerSpec {
+        name: r.name.get_ref().clone(),
+        group: r.group.clone(),
+        topics,
+        start: cx.opt_duration(&r.start, SimDuration::ZERO)?,
+        from_beginning: r.from_beginning,
+        seek: r.seek.as_ref().map(|s| cx.count(s, "seek", 0, i64::MAX)).transpose()?.map(Offset),
+        print: r.print,
+        config: cx.config(config::CONSUMER_KEYS, "consumer", &r.config)?,
+    })
+}
+
+fn unique_names(cx: &Ctx, raw: &ScenarioFile) -> Res<()> {
+    let mut seen = BTreeSet::new();
+    for n in raw.producers.iter().map(|p| &p.get_ref().name).chain(raw.consumers.iter().map(|c| &c.get_ref().name)) {
+        let legal = !n.get_ref().is_empty() && n.get_ref().chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        if !legal {
+            return cx.err(n.span(), format!("client name `{}` must be non-empty letters, digits, '.', '_' or '-'", n.get_ref()));
+        }
+        if !seen.insert(n.get_ref().clone()) {
+            return cx.err(n.span(), format!("client name `{}` is used twice", n.get_ref()));
+        }
+    }
+    Ok(())
+}
+
+fn expect(cx: &Ctx, raw: Option<&Spanned<ExpectFile>>, known: &BTreeSet<TopicName>) -> Res<Expectations> {
+    let Some(raw) = raw else { return Ok(Expectations::default()) };
+    let span = raw.span();
+    let r = raw.get_ref();
+    let throughput_ratio = match &r.throughput_ratio {
+        Some(t) => {
+            for name in [&t.numerator, &t.denominator] {
+                if !known.contains(&TopicName::new(name)) {
+                    return cx.err(span, format!("throughput_ratio names topic `{name}`, which the scenario does not create"));
+                }
+            }
+            Some(ThroughputRatio { numerator: TopicName::new(&t.numerator), denominator: TopicName::new(&t.denominator), min: t.min })
+        }
+        None => None,
+    };
+    Ok(Expectations {
+        lost_acked: r.lost_acked,
+        order_violations: r.order_violations,
+        duplicates: r.duplicates,
+        acked_min: r.acked_min,
+        consumed_min: r.consumed_min,
+        send_failures: r.send_failures,
+        offset_resets_min: r.offset_resets_min,
+        segments_deleted_min: r.segments_deleted_min,
+        segments_rolled_min: r.segments_rolled_min,
+        admin_errors: r.admin_errors.clone(),
+        throughput_ratio,
+    })
+}

@@ -1,0 +1,190 @@
+//! Turning a checked scenario into node cores with their Kafka settings.
+//!
+//! This is where scenario config keys (`log.retention.hours`, `acks`, ...) become the typed
+//! settings the cores take. Keeping the translation in one place means the cores never see a
+//! string key, and a scenario key has exactly one meaning.
+
+use super::seeds::{stream_seed, PRODUCER_STREAMS};
+use crate::broker::{Broker, BrokerConfig};
+use crate::client::admin::{AdminClient, AdminCommand};
+use crate::client::consumer::{Consumer, ConsumerConfig, ResetPolicy, StartFrom};
+use crate::client::partitioner::UnkeyedStrategy;
+use crate::client::producer::{Producer, ProducerConfig};
+use crate::client::workload::Workload;
+use crate::controller::state::ControllerConfig;
+use crate::controller::Controller;
+use crate::log::LogConfig;
+use crate::protocol::admin::{AdminRequest, CreateTopicRequest, DumpLogRequest};
+use crate::protocol::produce::Acks;
+use crate::scenario::config::Config;
+use crate::scenario::model::{Action, ConsumerSpec, ProducerSpec, Scenario, TopicSpec};
+use crate::types::{BrokerId, NodeName, SimDuration, SimTime};
+use std::collections::BTreeMap;
+
+/// The host name of a producer.
+pub fn producer_node(name: &str) -> NodeName {
+    NodeName(format!("producer-{name}"))
+}
+
+/// The host name of a consumer.
+pub fn consumer_node(name: &str) -> NodeName {
+    NodeName(format!("consumer-{name}"))
+}
+
+/// The host name of the admin client.
+pub fn admin_node() -> NodeName {
+    NodeName("admin".to_string())
+}
+
+fn ms(c: &Config, key: &str) -> SimDuration {
+    SimDuration::from_millis(c.uint(key))
+}
+
+/// `-1` means "no limit" for retention keys.
+fn limit(v: i64) -> Option<u64> {
+    (v >= 0).then_some(v as u64)
+}
+
+/// The retention time from the most specific of `log.retention.{ms,minutes,hours}` set.
+fn retention_ms(c: &Config) -> Option<u64> {
+    if c.is_set("log.retention.ms") {
+        limit(c.int("log.retention.ms"))
+    } else if c.is_set("log.retention.minutes") {
+        limit(c.int("log.retention.minutes")).map(|m| m * 60_000)
+    } else {
+        limit(c.int("log.retention.hours")).map(|h| h * 3_600_000)
+    }
+}
+
+/// Broker settings from `[broker]`.
+pub fn broker_config(c: &Config) -> BrokerConfig {
+    let roll_ms = if c.is_set("log.roll.ms") { c.uint("log.roll.ms") } else { c.uint("log.roll.hours") * 3_600_000 };
+    BrokerConfig {
+        auto_create_topics: c.bool("auto.create.topics.enable"),
+        message_max_bytes: c.uint("message.max.bytes"),
+        log: LogConfig {
+            segment_bytes: c.uint("log.segment.bytes"),
+            segment_ms: Some(SimDuration::from_millis(roll_ms)),
+            retention_ms: retention_ms(c).map(SimDuration::from_millis),
+            retention_bytes: limit(c.int("log.retention.bytes")),
+            index_interval_bytes: c.uint("log.index.interval.bytes"),
+        },
+        retention_check_interval: ms(c, "log.retention.check.interval.ms"),
+        heartbeat_interval: ms(c, "broker.heartbeat.interval.ms"),
+        capacity_bytes_per_s: c.uint("sim.capacity.bytes.per.s"),
+    }
+}
+
+/// The controller for a scenario.
+pub fn controller(s: &Scenario) -> Controller {
+    let c = &s.broker;
+    let config = ControllerConfig {
+        delete_topic_enable: c.bool("delete.topic.enable"),
+        num_partitions: c.uint("num.partitions") as u32,
+        default_replication_factor: c.uint("default.replication.factor") as u32,
+        max_replication_factor: 1,
+    };
+    let brokers: BTreeMap<BrokerId, NodeName> = s.cluster.broker_ids().into_iter().map(|b| (b, NodeName::broker(b))).collect();
+    Controller::new(config, brokers)
+}
+
+/// Broker `id` for a scenario.
+pub fn broker(s: &Scenario, id: BrokerId) -> Broker {
+    Broker::new(id, NodeName::controller(1), broker_config(&s.broker))
+}
+
+/// Every broker's host name (clients bootstrap from these).
+pub fn bootstrap(s: &Scenario) -> Vec<NodeName> {
+    s.cluster.broker_ids().into_iter().map(NodeName::broker).collect()
+}
+
+fn producer_config(c: &Config) -> ProducerConfig {
+    ProducerConfig {
+        acks: match c.text("acks") {
+            "0" => Acks::None,
+            "1" => Acks::Leader,
+            _ => Acks::All,
+        },
+        linger: ms(c, "linger.ms"),
+        batch_size: c.uint("batch.size"),
+        max_in_flight: c.uint("max.in.flight.requests.per.connection") as u32,
+        retries: c.uint("retries") as u32,
+        retry_backoff: ms(c, "retry.backoff.ms"),
+        request_timeout: ms(c, "request.timeout.ms"),
+        delivery_timeout: ms(c, "delivery.timeout.ms"),
+        buffer_memory: c.uint("buffer.memory"),
+        max_block: ms(c, "max.block.ms"),
+        metadata_max_age: ms(c, "metadata.max.age.ms"),
+        unkeyed: if c.text("partitioner.class") == "round-robin" { UnkeyedStrategy::RoundRobin } else { UnkeyedStrategy::Sticky },
+    }
+}
+
+/// Producer number `index` of a scenario, its keys drawn from the run's seed.
+pub fn producer(s: &Scenario, index: usize, p: &ProducerSpec, seed: u64) -> Producer {
+    let workload = Workload {
+        start: SimTime::ZERO.plus(p.start),
+        interval: SimDuration(p.interval_us),
+        count: p.count,
+        values: p.values.clone(),
+        value_bytes: p.value_bytes,
+        keys: p.keys.clone(),
+    };
+    let stream = stream_seed(seed, PRODUCER_STREAMS + index as u64);
+    Producer::new(index as u32, producer_config(&p.config), p.topic.clone(), bootstrap(s), workload, stream)
+}
+
+fn consumer_config(c: &Config) -> ConsumerConfig {
+    ConsumerConfig {
+        auto_offset_reset: match c.text("auto.offset.reset") {
+            "earliest" => ResetPolicy::Earliest,
+            "none" => ResetPolicy::None,
+            _ => ResetPolicy::Latest,
+        },
+        fetch_min_bytes: c.uint("fetch.min.bytes"),
+        fetch_max_wait: ms(c, "fetch.max.wait.ms"),
+        max_partition_fetch_bytes: c.uint("max.partition.fetch.bytes"),
+        request_timeout: ms(c, "request.timeout.ms"),
+        retry_backoff: ms(c, "retry.backoff.ms"),
+        metadata_max_age: ms(c, "metadata.max.age.ms"),
+    }
+}
+
+/// A consumer of a scenario.
+pub fn consumer(s: &Scenario, c: &ConsumerSpec) -> Consumer {
+    let start_from = match (c.seek, c.from_beginning) {
+        (Some(o), _) => StartFrom::Offset(o),
+        (None, true) => StartFrom::Beginning,
+        (None, false) => StartFrom::Policy,
+    };
+    Consumer::new(consumer_config(&c.config), c.topics.clone(), SimTime::ZERO.plus(c.start), start_from, bootstrap(s))
+}
+
+fn create_request(t: &TopicSpec, broker: &Config) -> CreateTopicRequest {
+    CreateTopicRequest {
+        name: t.name.clone(),
+        partitions: t.partitions.or(t.assignment.as_ref().map(|a| a.len() as u32)).unwrap_or(broker.uint("num.partitions") as u32),
+        replication_factor: t.replication_factor.unwrap_or(broker.uint("default.replication.factor") as u32),
+        assignment: t.assignment.clone(),
+        config: t.config.clone(),
+    }
+}
+
+/// The admin client's script: `[[topics]]` at time zero, then the scripted actions.
+pub fn admin(s: &Scenario) -> AdminClient {
+    let mut script: Vec<(SimTime, AdminCommand)> = s
+        .topics
+        .iter()
+        .map(|t| (SimTime::ZERO, AdminCommand::Admin(AdminRequest::CreateTopic(create_request(t, &s.broker)))))
+        .collect();
+    for a in &s.actions {
+        let command = match &a.action {
+            Action::CreateTopic(t) => AdminCommand::Admin(AdminRequest::CreateTopic(create_request(t, &s.broker))),
+            Action::DeleteTopic(t) => AdminCommand::Admin(AdminRequest::DeleteTopic(t.clone())),
+            Action::ListTopics => AdminCommand::Admin(AdminRequest::ListTopics),
+            Action::SetConfig { key, value } => AdminCommand::Admin(AdminRequest::SetConfig { key: key.clone(), value: value.clone() }),
+            Action::DumpLog { tp, lookup } => AdminCommand::DumpLog(DumpLogRequest { tp: tp.clone(), lookup: *lookup }),
+        };
+        script.push((SimTime::ZERO.plus(a.at), command));
+    }
+    AdminClient::new(NodeName::controller(1), NodeName::broker(BrokerId(1)), script)
+}

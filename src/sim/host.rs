@@ -1,0 +1,262 @@
+//! The thin driver that runs one sans-IO node core on a turmoil host.
+//!
+//! A host loop does only plumbing: it accepts inbound connections (if the node listens),
+//! opens outbound connections on demand, turns frames into [`Input`]s, ticks the core every
+//! simulated tick, and carries out the core's [`Output`]s — writing frames, and stamping
+//! events into the trace with the simulated time and the node's name. All decisions stay in
+//! the core.
+//!
+//! turmoil quirks handled here: `connect` to a dead host never returns, so every connect has a
+//! timeout; a broken connection is reported to the core as `Disconnected`; every `select!` is
+//! `biased` so that branch choice never depends on a random number.
+
+use super::framing::{read_message, write_message, ReadError};
+use super::recorder::Recorder;
+use crate::node::{ConnId, Input, Node, Output};
+use crate::protocol::Message;
+use crate::trace::Event;
+use crate::types::{NodeName, SimTime};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use turmoil::net::tcp::OwnedWriteHalf;
+use turmoil::net::{TcpListener, TcpStream};
+
+/// The port every node listens on (Kafka's 9092).
+pub const PORT: u16 = 9092;
+
+/// How long a connect may take before the peer is considered unreachable.
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(3000);
+
+/// What the helper tasks tell the main loop.
+enum Inbox {
+    Accepted(TcpStream),
+    Connected(NodeName, TcpStream),
+    ConnectFailed(NodeName),
+    Message { from: Source, message: Message },
+    Closed(Source),
+    BadFrame(Source, String),
+}
+
+/// Where a message came from.
+#[derive(Clone, Debug)]
+enum Source {
+    Inbound(ConnId),
+    Outbound(NodeName),
+}
+
+/// An outbound connection.
+enum Peer {
+    Connecting(Vec<Message>),
+    Connected(OwnedWriteHalf),
+}
+
+/// Everything a host loop needs besides its core.
+#[derive(Clone, Debug)]
+pub struct HostConfig {
+    /// The node's name in traces (its turmoil host name too).
+    pub name: NodeName,
+    /// Whether it accepts connections on [`PORT`].
+    pub listen: bool,
+    /// The simulation tick.
+    pub tick: Duration,
+    /// Where events go.
+    pub recorder: Recorder,
+}
+
+/// The state of one running host.
+struct Host<N: Node> {
+    core: N,
+    cfg: HostConfig,
+    tx: mpsc::UnboundedSender<Inbox>,
+    inbound: BTreeMap<ConnId, OwnedWriteHalf>,
+    outbound: BTreeMap<NodeName, Peer>,
+    next_conn: u64,
+    finished: bool,
+}
+
+/// The current simulated time.
+fn now() -> SimTime {
+    let elapsed = turmoil::sim_elapsed().unwrap_or_default();
+    SimTime(elapsed.as_micros() as u64)
+}
+
+/// Run `core` as a turmoil host until the simulation ends.
+pub async fn run_node<N: Node + 'static>(core: N, cfg: HostConfig) -> turmoil::Result {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    if cfg.listen {
+        let listener = TcpListener::bind(("0.0.0.0", PORT)).await?;
+        tokio::task::spawn_local(accept_loop(listener, tx.clone()));
+    }
+    let mut host = Host { core, cfg, tx, inbound: BTreeMap::new(), outbound: BTreeMap::new(), next_conn: 0, finished: false };
+    host.cfg.recorder.record(now(), &host.cfg.name, Event::NodeStarted);
+    let mut next_tick = tokio::time::Instant::now();
+    loop {
+        tokio::select! {
+            biased;
+            Some(item) = rx.recv() => host.on_inbox(item).await,
+            _ = tokio::time::sleep_until(next_tick) => {
+                next_tick += host.cfg.tick;
+                host.on_tick().await;
+            }
+        }
+    }
+}
+
+async fn accept_loop(listener: TcpListener, tx: mpsc::UnboundedSender<Inbox>) {
+    while let Ok((stream, _)) = listener.accept().await {
+        if tx.send(Inbox::Accepted(stream)).is_err() {
+            return;
+        }
+    }
+}
+
+async fn read_loop(mut reader: turmoil::net::tcp::OwnedReadHalf, source: Source, tx: mpsc::UnboundedSender<Inbox>) {
+    loop {
+        let item = match read_message(&mut reader).await {
+            Ok(message) => Inbox::Message { from: source.clone(), message },
+            Err(ReadError::Closed) => Inbox::Closed(source.clone()),
+            Err(ReadError::Bad(e)) => Inbox::BadFrame(source.clone(), e.to_string()),
+        };
+        let stop = !matches!(item, Inbox::Message { .. });
+        if tx.send(item).is_err() || stop {
+            return;
+        }
+    }
+}
+
+async fn connect(peer: NodeName, tx: mpsc::UnboundedSender<Inbox>) {
+    let attempt = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((peer.as_str(), PORT))).await;
+    let item = match attempt {
+        Ok(Ok(stream)) => Inbox::Connected(peer, stream),
+        _ => Inbox::ConnectFailed(peer),
+    };
+    let _ = tx.send(item);
+}
+
+impl<N: Node> Host<N> {
+    async fn on_tick(&mut self) {
+        let t = now();
+        if self.cfg.recorder.is_finishing() && !self.finished {
+            self.finished = true;
+            let outputs = self.core.finish(t);
+            self.perform(t, outputs).await;
+        }
+        self.step(t, Input::Tick).await;
+    }
+
+    async fn step(&mut self, t: SimTime, input: Input) {
+        let outputs = self.core.step(t, input);
+        self.perform(t, outputs).await;
+    }
+
+    async fn on_inbox(&mut self, item: Inbox) {
+        let t = now();
+        match item {
+            Inbox::Accepted(stream) => {
+                self.next_conn += 1;
+                let conn = ConnId(self.next_conn);
+                let (reader, writer) = stream.into_split();
+                self.inbound.insert(conn, writer);
+                tokio::task::spawn_local(read_loop(reader, Source::Inbound(conn), self.tx.clone()));
+            }
+            Inbox::Connected(peer, stream) => self.on_connected(peer, stream).await,
+            Inbox::ConnectFailed(peer) => self.lose_peer(t, peer).await,
+            Inbox::Message { from, message } => self.on_message(t, from, message).await,
+            Inbox::Closed(Source::Inbound(conn)) => {
+                self.inbound.remove(&conn);
+            }
+            Inbox::Closed(Source::Outbound(peer)) => self.lose_peer(t, peer).await,
+            Inbox::BadFrame(source, error) => {
+                self.cfg.recorder.record(t, &self.cfg.name, Event::BadFrame { error });
+                match source {
+                    Source::Inbound(conn) => {
+                        self.inbound.remove(&conn);
+                    }
+                    Source::Outbound(peer) => self.lose_peer(t, peer).await,
+                }
+            }
+        }
+    }
+
+    async fn on_connected(&mut self, peer: NodeName, stream: TcpStream) {
+        let (reader, mut writer) = stream.into_split();
+        tokio::task::spawn_local(read_loop(reader, Source::Outbound(peer.clone()), self.tx.clone()));
+        let queued = match self.outbound.remove(&peer) {
+            Some(Peer::Connecting(q)) => q,
+            _ => Vec::new(),
+        };
+        for msg in &queued {
+            if write_message(&mut writer, msg).await.is_err() {
+                self.lose_peer(now(), peer).await;
+                return;
+            }
+        }
+        self.outbound.insert(peer, Peer::Connected(writer));
+    }
+
+    async fn lose_peer(&mut self, t: SimTime, peer: NodeName) {
+        if self.outbound.remove(&peer).is_some() {
+            self.step(t, Input::Disconnected { peer }).await;
+        }
+    }
+
+    async fn on_message(&mut self, t: SimTime, from: Source, message: Message) {
+        let input = match (from, message) {
+            (Source::Inbound(conn), Message::Request(correlation, request)) => Input::Request { conn, correlation, request },
+            (Source::Outbound(peer), Message::Response(correlation, response)) => Input::Response { from: peer, correlation, response },
+            (_, _) => {
+                let error = "a request arrived on an outbound connection, or a response on an inbound one".to_string();
+                self.cfg.recorder.record(t, &self.cfg.name, Event::BadFrame { error });
+                return;
+            }
+        };
+        self.step(t, input).await;
+    }
+
+    /// Carry out a core's outputs. A failed write drops that connection; the core hears of an
+    /// outbound one through `Disconnected`.
+    async fn perform(&mut self, t: SimTime, outputs: Vec<Output>) {
+        let mut queue: std::collections::VecDeque<Output> = outputs.into();
+        while let Some(output) = queue.pop_front() {
+            match output {
+                Output::Emit(event) => self.cfg.recorder.record(t, &self.cfg.name, event),
+                Output::Reply { conn, correlation, response } => {
+                    if let Some(w) = self.inbound.get_mut(&conn) {
+                        if write_message(w, &Message::Response(correlation, response)).await.is_err() {
+                            self.inbound.remove(&conn);
+                        }
+                    }
+                }
+                Output::Send { to, correlation, request } => {
+                    if let Some(more) = self.send(t, to, Message::Request(correlation, request)).await {
+                        queue.extend(more);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Send on an outbound connection, connecting first if needed. Returns the core's reaction
+    /// if the connection turned out to be broken.
+    async fn send(&mut self, t: SimTime, to: NodeName, msg: Message) -> Option<Vec<Output>> {
+        match self.outbound.get_mut(&to) {
+            Some(Peer::Connected(w)) => {
+                if write_message(w, &msg).await.is_ok() {
+                    return None;
+                }
+                self.outbound.remove(&to);
+                Some(self.core.step(t, Input::Disconnected { peer: to }))
+            }
+            Some(Peer::Connecting(q)) => {
+                q.push(msg);
+                None
+            }
+            None => {
+                self.outbound.insert(to.clone(), Peer::Connecting(vec![msg]));
+                tokio::task::spawn_local(connect(to, self.tx.clone()));
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,464 @@
+//! The trace: every notable thing that happened in a run, in order.
+//!
+//! The trace is the common currency of kafkasim. Cores emit [`Event`]s; the driver stamps each
+//! with the simulated time, a sequence number and the node that emitted it ([`TraceEntry`]).
+//! Checkers, the summary, the console output and the plots all read the trace and never poke
+//! into live state, so anything they report can be traced back to lines in `trace.log`.
+//!
+//! A trace line reads `00:20.003 #18231 broker-2 appended partition=orders-0 ...`: stable text,
+//! so a snapshot diff reads as a story. The trace hash covers the full structured events (not
+//! just the text), so two runs with equal hashes really did the same thing.
+
+use crate::protocol::admin::{AdminError, LogDump, SegmentSummary};
+use crate::protocol::produce::Acks;
+use crate::protocol::ErrorCode;
+use crate::types::{BrokerId, NodeName, Offset, RecordId, SimTime, TopicName, TopicPartition};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt::{self, Write as _};
+
+/// A record as a consumer saw it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsumedRecord {
+    /// Its offset.
+    pub offset: Offset,
+    /// Who produced it.
+    pub id: RecordId,
+    /// Its key.
+    pub key: Option<Vec<u8>>,
+    /// Its value.
+    pub value: Vec<u8>,
+}
+
+/// Why a segment disappeared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeleteReason {
+    /// `log.retention.ms`.
+    RetentionTime,
+    /// `log.retention.bytes`.
+    RetentionSize,
+}
+
+impl fmt::Display for DeleteReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DeleteReason::RetentionTime => "retention.ms",
+            DeleteReason::RetentionSize => "retention.bytes",
+        })
+    }
+}
+
+/// Something that happened. Each variant names its node implicitly (the [`TraceEntry`]'s).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    /// A node's software started (or restarted).
+    NodeStarted,
+    /// The scenario crashed a node.
+    NodeCrashed,
+    /// A scripted action began (its description as the scenario wrote it).
+    ActionStarted {
+        /// `create-topic first`, `crash broker-1`, ...
+        action: String,
+    },
+    /// The controller created a topic.
+    TopicCreated {
+        /// The topic.
+        topic: TopicName,
+        /// Per partition, its replicas (preferred leader first).
+        assignment: Vec<Vec<BrokerId>>,
+    },
+    /// The controller deleted a topic.
+    TopicDeleted {
+        /// The topic.
+        topic: TopicName,
+    },
+    /// An admin client got an answer (`kafka-topics.sh` prints it).
+    AdminResult {
+        /// What was asked: `create first`, `delete first`, `list`, ...
+        op: String,
+        /// The outcome as the tool would print it, or the error.
+        result: Result<String, AdminError>,
+    },
+    /// A broker adopted a newer metadata image.
+    MetadataUpdated {
+        /// The image's version.
+        version: u64,
+    },
+    /// A broker started hosting a partition's log.
+    PartitionCreated {
+        /// The partition.
+        tp: TopicPartition,
+    },
+    /// A broker appended a batch to a partition.
+    Appended {
+        /// The partition.
+        tp: TopicPartition,
+        /// Offset of the first record.
+        base_offset: Offset,
+        /// The records' ids, in offset order.
+        ids: Vec<RecordId>,
+        /// Bytes appended.
+        bytes: u64,
+    },
+    /// The active segment rolled: a new segment file starts here.
+    SegmentRolled {
+        /// The partition.
+        tp: TopicPartition,
+        /// The new segment's file name (its base offset, 20 digits).
+        file: String,
+    },
+    /// Retention deleted a segment.
+    SegmentDeleted {
+        /// The partition.
+        tp: TopicPartition,
+        /// The deleted file.
+        file: String,
+        /// Records it held.
+        records: u64,
+        /// Which limit deleted it.
+        reason: DeleteReason,
+        /// The log start offset afterwards.
+        log_start_offset: Offset,
+    },
+    /// A log dump was answered (`kafka-dump-log.sh`).
+    LogDumped {
+        /// The partition.
+        tp: TopicPartition,
+        /// What the broker reported.
+        dump: Result<LogDump, ErrorCode>,
+    },
+    /// A producer handed a record to its client library (`producer.send`).
+    Sent {
+        /// The record's id.
+        id: RecordId,
+        /// The partition the partitioner chose.
+        tp: TopicPartition,
+        /// The key.
+        key: Option<Vec<u8>>,
+        /// The value.
+        value: Vec<u8>,
+    },
+    /// A produce request went out.
+    ProduceRequested {
+        /// The partition.
+        tp: TopicPartition,
+        /// The records in the batch.
+        ids: Vec<RecordId>,
+        /// The `acks` it asks for.
+        acks: Acks,
+        /// The broker it went to.
+        broker: NodeName,
+        /// 0 for the first try, then 1, 2, ...
+        attempt: u32,
+    },
+    /// The producer got a successful answer: these records are acknowledged at these offsets.
+    Acked {
+        /// The partition.
+        tp: TopicPartition,
+        /// Offset of the first record.
+        base_offset: Offset,
+        /// The records, in offset order.
+        ids: Vec<RecordId>,
+    },
+    /// A produce attempt failed; the producer may retry.
+    ProduceError {
+        /// The partition.
+        tp: TopicPartition,
+        /// The batch.
+        ids: Vec<RecordId>,
+        /// Why.
+        error: ErrorCode,
+        /// Whether the batch will be retried.
+        will_retry: bool,
+    },
+    /// The producer gave up on records: the application's callback sees this error.
+    SendFailed {
+        /// The records.
+        ids: Vec<RecordId>,
+        /// Why.
+        error: ErrorCode,
+    },
+    /// A consumer received records from a fetch (it "prints" them).
+    Consumed {
+        /// The partition.
+        tp: TopicPartition,
+        /// The records in offset order.
+        records: Vec<ConsumedRecord>,
+    },
+    /// A consumer (re)set its position in a partition.
+    OffsetReset {
+        /// The partition.
+        tp: TopicPartition,
+        /// Why: `auto.offset.reset=earliest`, `OffsetOutOfRange`, ...
+        reason: String,
+        /// The new position.
+        offset: Offset,
+    },
+    /// A consumer hit an error it cannot recover from by itself.
+    ConsumerError {
+        /// The partition.
+        tp: TopicPartition,
+        /// Why.
+        error: ErrorCode,
+    },
+    /// A fetch or produce request got no answer in time.
+    RequestTimedOut {
+        /// The peer.
+        peer: NodeName,
+    },
+    /// A connection delivered bytes that are not a valid frame; the connection was dropped.
+    BadFrame {
+        /// Why the frame was rejected.
+        error: String,
+    },
+    /// A final snapshot of a partition's log, emitted when the run ends, so checkers know what
+    /// the log held at the end without touching live state.
+    LogEnd {
+        /// The partition.
+        tp: TopicPartition,
+        /// Log start offset.
+        log_start_offset: Offset,
+        /// High watermark.
+        high_watermark: Offset,
+        /// Log end offset.
+        log_end_offset: Offset,
+        /// Segments, oldest first.
+        segments: Vec<SegmentSummary>,
+    },
+}
+
+impl Event {
+    /// The event's kebab-case name, the first word of its trace line.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::NodeStarted => "node-started",
+            Event::NodeCrashed => "node-crashed",
+            Event::ActionStarted { .. } => "action",
+            Event::TopicCreated { .. } => "topic-created",
+            Event::TopicDeleted { .. } => "topic-deleted",
+            Event::AdminResult { .. } => "admin-result",
+            Event::MetadataUpdated { .. } => "metadata-updated",
+            Event::PartitionCreated { .. } => "partition-created",
+            Event::Appended { .. } => "appended",
+            Event::SegmentRolled { .. } => "segment-rolled",
+            Event::SegmentDeleted { .. } => "segment-deleted",
+            Event::LogDumped { .. } => "log-dumped",
+            Event::Sent { .. } => "sent",
+            Event::ProduceRequested { .. } => "produce-requested",
+            Event::Acked { .. } => "acked",
+            Event::ProduceError { .. } => "produce-error",
+            Event::SendFailed { .. } => "send-failed",
+            Event::Consumed { .. } => "consumed",
+            Event::OffsetReset { .. } => "offset-reset",
+            Event::ConsumerError { .. } => "consumer-error",
+            Event::RequestTimedOut { .. } => "request-timed-out",
+            Event::BadFrame { .. } => "bad-frame",
+            Event::LogEnd { .. } => "log-end",
+        }
+    }
+}
+
+/// Renders record ids compactly: `[p0#3..p0#7]` when consecutive from one producer.
+fn fmt_ids(ids: &[RecordId]) -> String {
+    match (ids.first(), ids.last()) {
+        (None, _) | (_, None) => "[]".to_string(),
+        (Some(a), Some(_)) if ids.len() == 1 => format!("[{a}]"),
+        (Some(a), Some(b)) => {
+            let consecutive = ids.windows(2).all(|w| w[1].producer == w[0].producer && w[1].seq == w[0].seq + 1);
+            if consecutive {
+                format!("[{a}..{b}]")
+            } else {
+                let parts: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+                format!("[{}]", parts.join(","))
+            }
+        }
+    }
+}
+
+/// Renders bytes as Python's `repr(bytes)` would (the seed's consumer prints `b'6'`).
+pub fn py_bytes(bytes: &[u8]) -> String {
+    let mut s = String::from("b'");
+    for &b in bytes {
+        match b {
+            b'\\' => s.push_str("\\\\"),
+            b'\'' => s.push_str("\\'"),
+            b'\n' => s.push_str("\\n"),
+            b'\r' => s.push_str("\\r"),
+            b'\t' => s.push_str("\\t"),
+            0x20..=0x7e => s.push(b as char),
+            _ => {
+                let _ = write!(s, "\\x{b:02x}");
+            }
+        }
+    }
+    s.push('\'');
+    s
+}
+
+/// Python's rendering of an optional key: `None` or `b'...'`.
+pub fn py_key(key: &Option<Vec<u8>>) -> String {
+    key.as_ref().map_or_else(|| "None".to_string(), |k| py_bytes(k))
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())?;
+        match self {
+            Event::NodeStarted | Event::NodeCrashed => Ok(()),
+            Event::ActionStarted { action } => write!(f, " {action}"),
+            Event::TopicCreated { topic, assignment } => write!(f, " topic={topic} assignment={assignment:?}"),
+            Event::TopicDeleted { topic } => write!(f, " topic={topic}"),
+            Event::AdminResult { op, result } => match result {
+                Ok(text) => write!(f, " op=\"{op}\" ok=\"{}\"", text.replace('\n', "; ")),
+                Err(e) => write!(f, " op=\"{op}\" error={} message=\"{}\"", e.code, e.message),
+            },
+            Event::MetadataUpdated { version } => write!(f, " version={version}"),
+            Event::PartitionCreated { tp } => write!(f, " partition={tp}"),
+            Event::Appended { tp, base_offset, ids, bytes } => {
+                write!(f, " partition={tp} base_offset={base_offset} count={} bytes={bytes} ids={}", ids.len(), fmt_ids(ids))
+            }
+            Event::SegmentRolled { tp, file } => write!(f, " partition={tp} file={file}"),
+            Event::SegmentDeleted { tp, file, records, reason, log_start_offset } => write!(
+                f,
+                " partition={tp} file={file} records={records} reason={reason} log_start_offset={log_start_offset}"
+            ),
+            Event::LogDumped { tp, dump } => match dump {
+                Ok(d) => write!(
+                    f,
+                    " partition={tp} log_start_offset={} log_end_offset={} segments={}",
+                    d.log_start_offset,
+                    d.log_end_offset,
+                    d.segments.len()
+                ),
+                Err(e) => write!(f, " partition={tp} error={e}"),
+            },
+            Event::Sent { id, tp, key, value } => {
+                write!(f, " id={id} partition={tp} key={} value={}", py_key(key), py_bytes(value))
+            }
+            Event::ProduceRequested { tp, ids, acks, broker, attempt } => write!(
+                f,
+                " partition={tp} count={} ids={} acks={acks} broker={broker} attempt={attempt}",
+                ids.len(),
+                fmt_ids(ids)
+            ),
+            Event::Acked { tp, base_offset, ids } => {
+                write!(f, " partition={tp} base_offset={base_offset} count={} ids={}", ids.len(), fmt_ids(ids))
+            }
+            Event::ProduceError { tp, ids, error, will_retry } => {
+                write!(f, " partition={tp} ids={} error={error} will_retry={will_retry}", fmt_ids(ids))
+            }
+            Event::SendFailed { ids, error } => write!(f, " ids={} error={error}", fmt_ids(ids)),
+            Event::Consumed { tp, records } => {
+                let first = records.first().map_or(0, |r| r.offset.0);
+                let last = records.last().map_or(0, |r| r.offset.0);
+                write!(f, " partition={tp} count={} offsets={first}..={last}", records.len())
+            }
+            Event::OffsetReset { tp, reason, offset } => write!(f, " partition={tp} offset={offset} reason={reason}"),
+            Event::ConsumerError { tp, error } => write!(f, " partition={tp} error={error}"),
+            Event::RequestTimedOut { peer } => write!(f, " peer={peer}"),
+            Event::BadFrame { error } => write!(f, " error=\"{error}\""),
+            Event::LogEnd { tp, log_start_offset, high_watermark, log_end_offset, segments } => write!(
+                f,
+                " partition={tp} log_start_offset={log_start_offset} high_watermark={high_watermark} log_end_offset={log_end_offset} segments={}",
+                segments.len()
+            ),
+        }
+    }
+}
+
+/// One event, stamped by the driver.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TraceEntry {
+    /// When it happened, in simulated time.
+    pub time: SimTime,
+    /// Its position in the whole run's trace (0, 1, 2, ...).
+    pub seq: u64,
+    /// The node that emitted it (`sim` for the driver's own events).
+    pub node: NodeName,
+    /// What happened.
+    pub event: Event,
+}
+
+impl fmt::Display for TraceEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} #{} {} {}", self.time, self.seq, self.node, self.event)
+    }
+}
+
+/// An ordered trace of a whole run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Trace {
+    entries: Vec<TraceEntry>,
+}
+
+impl Trace {
+    /// An empty trace.
+    pub fn new() -> Trace {
+        Trace::default()
+    }
+
+    /// Append an event; the trace assigns the sequence number.
+    ///
+    /// Time never goes backwards in a trace: the driver records events as the simulation runs.
+    pub fn record(&mut self, time: SimTime, node: NodeName, event: Event) {
+        if let Some(last) = self.entries.last() {
+            assert!(time >= last.time, "trace time went backwards: {time} after {}", last.time);
+        }
+        let seq = self.entries.len() as u64;
+        self.entries.push(TraceEntry { time, seq, node, event });
+    }
+
+    /// All entries, in order.
+    pub fn entries(&self) -> &[TraceEntry] {
+        &self.entries
+    }
+
+    /// The trace as `trace.log` text: one line per event.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for e in &self.entries {
+            let _ = writeln!(out, "{e}");
+        }
+        out
+    }
+
+    /// A hash of the full structured trace (SHA-256 of its postcard encoding, first 16 hex
+    /// digits). Equal hashes mean byte-identical runs.
+    pub fn hash(&self) -> String {
+        let mut hasher = Sha256::new();
+        for e in &self.entries {
+            hasher.update(postcard::to_stdvec(e).expect("trace entries always encode"));
+        }
+        let digest = hasher.finalize();
+        digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_bytes_repr() {
+        assert_eq!(py_bytes(b"6"), "b'6'");
+        assert_eq!(py_bytes(b"it's\n\x01"), "b'it\\'s\\n\\x01'");
+        assert_eq!(py_key(&None), "None");
+    }
+
+    #[test]
+    fn ids_compress_when_consecutive() {
+        let ids: Vec<RecordId> = (3..6).map(|seq| RecordId { producer: 0, seq }).collect();
+        assert_eq!(fmt_ids(&ids), "[p0#3..p0#5]");
+    }
+
+    #[test]
+    fn hash_depends_on_content() {
+        let mut a = Trace::new();
+        a.record(SimTime::ZERO, NodeName("n".into()), Event::NodeStarted);
+        let mut b = a.clone();
+        assert_eq!(a.hash(), b.hash());
+        b.record(SimTime::ZERO, NodeName("n".into()), Event::NodeCrashed);
+        assert_ne!(a.hash(), b.hash());
+        assert_eq!(a.to_text(), "00:00.000 #0 n node-started\n");
+    }
+}
