@@ -306,7 +306,11 @@ impl fmt::Display for Event {
         match self {
             Event::NodeStarted | Event::NodeCrashed => Ok(()),
             Event::ActionStarted { action } => write!(f, " {action}"),
-            Event::TopicCreated { topic, assignment } => write!(f, " topic={topic} assignment={assignment:?}"),
+            Event::TopicCreated { topic, assignment } => {
+                let parts: Vec<String> =
+                    assignment.iter().map(|r| r.iter().map(|b| b.to_string()).collect::<Vec<_>>().join(",")).collect();
+                write!(f, " topic={topic} assignment=[{}]", parts.join("] ["))
+            }
             Event::TopicDeleted { topic } => write!(f, " topic={topic}"),
             Event::AdminResult { op, result } => match result {
                 Ok(text) => write!(f, " op=\"{op}\" ok=\"{}\"", text.replace('\n', "; ")),

@@ -65,8 +65,14 @@ pub struct Analysis {
     pub consumers: BTreeMap<(NodeName, TopicPartition), ConsumerView>,
     /// Topics deleted during the run.
     pub deleted_topics: BTreeSet<TopicName>,
-    /// Consumer offset resets.
+    /// Consumer position resets of any cause (seek, auto.offset.reset, out of range).
     pub offset_resets: u64,
+    /// Resets forced by `OffsetOutOfRange` (the position had been deleted by retention).
+    pub out_of_range_resets: u64,
+    /// Per consumer node, every delivery in arrival order: (partition, record id).
+    pub arrivals: BTreeMap<NodeName, Vec<(TopicPartition, RecordId)>>,
+    /// Per topic and key, the partitions records with that key were sent to.
+    pub key_partitions: BTreeMap<(TopicName, Vec<u8>), BTreeSet<TopicPartition>>,
     /// Segment rolls.
     pub segments_rolled: u64,
     /// Segments deleted by retention.
@@ -98,7 +104,12 @@ impl Analysis {
 
     fn take(&mut self, time: SimTime, node: &NodeName, event: &Event) {
         match event {
-            Event::Sent { .. } => self.sent += 1,
+            Event::Sent { key, tp, .. } => {
+                self.sent += 1;
+                if let Some(k) = key {
+                    self.key_partitions.entry((tp.topic.clone(), k.clone())).or_default().insert(tp.clone());
+                }
+            }
             Event::Acked { tp, base_offset, ids } => {
                 self.partition(tp).acked += ids.len() as u64;
                 for (i, id) in ids.iter().enumerate() {
@@ -119,9 +130,13 @@ impl Analysis {
                 *self.consumed_by_topic.entry(tp.topic.clone()).or_default() += records.len() as u64;
                 let view = self.consumers.entry((node.clone(), tp.clone())).or_default();
                 view.deliveries.extend(records.iter().map(|r| (r.offset, r.id)));
+                self.arrivals.entry(node.clone()).or_default().extend(records.iter().map(|r| (tp.clone(), r.id)));
             }
-            Event::OffsetReset { tp, .. } => {
+            Event::OffsetReset { tp, reason, .. } => {
                 self.offset_resets += 1;
+                if reason.starts_with("OffsetOutOfRange") {
+                    self.out_of_range_resets += 1;
+                }
                 let view = self.consumers.entry((node.clone(), tp.clone())).or_default();
                 let at = view.deliveries.len();
                 view.resets.insert(at);

@@ -21,7 +21,8 @@ pub fn expectations(a: &Analysis, e: &Expectations) -> Vec<CheckResult> {
         at_least("expect.acked_min", e.acked_min, a.acked.len() as u64),
         at_least("expect.consumed_min", e.consumed_min, a.consumed()),
         exact("expect.send_failures", e.send_failures, a.send_failures.len() as u64),
-        at_least("expect.offset_resets_min", e.offset_resets_min, a.offset_resets),
+        at_least("expect.out_of_range_resets_min", e.out_of_range_resets_min, a.out_of_range_resets),
+        at_least("expect.cross_partition_inversions_min", e.cross_partition_inversions_min, order::cross_partition_inversions(a)),
         at_least("expect.segments_deleted_min", e.segments_deleted_min, a.segments_deleted),
         at_least("expect.segments_rolled_min", e.segments_rolled_min, a.segments_rolled),
     ]

@@ -70,6 +70,17 @@ pub fn judge(trace: &Trace, expect: &Expectations) -> Verdict {
             passed: order.is_empty(),
             detail: format!("{} violations{}", order.len(), first(&order.iter().take(1).map(|v| format!(", e.g. {}: {}", v.tp, v.detail)).collect::<Vec<_>>())),
         },
+        {
+            let spread = order::key_spread_violations(&analysis);
+            CheckResult {
+                name: "same-key-same-partition".into(),
+                passed: spread.is_empty(),
+                detail: match spread.first() {
+                    None => format!("{} keys, each in one partition", analysis.key_partitions.len()),
+                    Some(v) => format!("{} keys spread, e.g. {v}", spread.len()),
+                },
+            }
+        },
         CheckResult { name: "no-duplicates".into(), passed: dups == 0, detail: format!("{dups} records delivered more than once to a consumer") },
     ];
     let expectations = expect::expectations(&analysis, expect);

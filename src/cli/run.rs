@@ -17,7 +17,7 @@ pub struct RunArgs {
     /// A scenario name (see `kafkasim list`) or a path to a .toml file.
     pub scenario: String,
     /// The seed (default: the scenario's own).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true, value_parser = parse_seed)]
     pub seed: Option<u64>,
     /// Where to write trace.log, summary.json and plots (default: target/kafkasim/<scenario>-<seed>).
     #[arg(long, value_name = "DIR")]
@@ -25,6 +25,11 @@ pub struct RunArgs {
     /// Do not write plots (faster).
     #[arg(long)]
     pub no_plots: bool,
+}
+
+/// A seed is a whole number from 0 to 2^64-1; say so rather than "invalid digit".
+pub fn parse_seed(text: &str) -> Result<u64, String> {
+    text.trim().parse::<u64>().map_err(|_| format!("`{text}` is not a seed: use a whole number from 0 to {}", u64::MAX))
 }
 
 /// Everything one run produced.

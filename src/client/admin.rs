@@ -28,14 +28,32 @@ pub enum AdminCommand {
 }
 
 impl AdminCommand {
-    /// A one-line description (`create first`, `list`, ...).
+    /// The command line of the real tool that does the same thing.
     pub fn describe(&self) -> String {
         match self {
-            AdminCommand::Admin(AdminRequest::CreateTopic(c)) => format!("create {}", c.name),
-            AdminCommand::Admin(AdminRequest::DeleteTopic(t)) => format!("delete {t}"),
-            AdminCommand::Admin(AdminRequest::ListTopics) => "list".to_string(),
-            AdminCommand::Admin(AdminRequest::SetConfig { key, value }) => format!("set {key}={value}"),
-            AdminCommand::DumpLog(d) => format!("dump-log {}", d.tp),
+            AdminCommand::Admin(AdminRequest::CreateTopic(c)) => {
+                let mut s = format!("kafka-topics.sh --create --topic {}", c.name);
+                match &c.assignment {
+                    Some(a) => {
+                        let parts: Vec<String> = a.iter().map(|r| r.iter().map(|b| b.to_string()).collect::<Vec<_>>().join(":")).collect();
+                        s.push_str(&format!(" --replica-assignment {}", parts.join(",")));
+                    }
+                    None => s.push_str(&format!(" --partitions {} --replication-factor {}", c.partitions, c.replication_factor)),
+                }
+                for (k, v) in &c.config {
+                    s.push_str(&format!(" --config {k}={v}"));
+                }
+                s
+            }
+            AdminCommand::Admin(AdminRequest::DeleteTopic(t)) => format!("kafka-topics.sh --delete --topic {t}"),
+            AdminCommand::Admin(AdminRequest::ListTopics) => "kafka-topics.sh --list".to_string(),
+            AdminCommand::Admin(AdminRequest::SetConfig { key, value }) => {
+                format!("kafka-configs.sh --alter --entity-type brokers --entity-default --add-config {key}={value}")
+            }
+            AdminCommand::DumpLog(d) => match d.lookup {
+                Some(o) => format!("kafka-dump-log.sh --partition {} --find-offset {o}", d.tp),
+                None => format!("kafka-dump-log.sh --partition {}", d.tp),
+            },
         }
     }
 }

@@ -48,13 +48,28 @@ pub struct Controller {
     image: MetadataImage,
     parked: BTreeMap<BrokerId, ParkedHeartbeat>,
     last_heartbeat: BTreeMap<BrokerId, SimTime>,
+    /// Events of the initial topics, emitted on the first step.
+    startup_events: Vec<Event>,
 }
 
 impl Controller {
     /// A controller for a cluster of `brokers` (id → host name).
     pub fn new(config: ControllerConfig, brokers: BTreeMap<BrokerId, NodeName>) -> Controller {
         let image = MetadataImage { version: 1, brokers, topics: BTreeMap::new() };
-        Controller { config, image, parked: BTreeMap::new(), last_heartbeat: BTreeMap::new() }
+        Controller { config, image, parked: BTreeMap::new(), last_heartbeat: BTreeMap::new(), startup_events: Vec::new() }
+    }
+
+    /// Create a topic that exists before the run begins (a scenario's `[[topics]]`), so no
+    /// client can race its creation. The outcome is reported in the trace on the first step,
+    /// like an admin request's.
+    pub fn create_at_startup(&mut self, req: CreateTopicRequest) {
+        let (response, mut events) = self.admin(&AdminRequest::CreateTopic(req.clone()));
+        let result = match response {
+            AdminResponse::Error(e) => Err(e),
+            _ => Ok(format!("Created topic {}.", req.name)),
+        };
+        events.push(Event::AdminResult { op: format!("create {} (scenario [[topics]])", req.name), result });
+        self.startup_events.extend(events);
     }
 
     /// The current metadata (for tests and summaries).
@@ -208,7 +223,7 @@ impl Controller {
 
 impl Node for Controller {
     fn step(&mut self, now: SimTime, input: Input) -> Vec<Output> {
-        let mut out = Vec::new();
+        let mut out: Vec<Output> = std::mem::take(&mut self.startup_events).into_iter().map(Output::Emit).collect();
         match input {
             Input::Request { conn, correlation, request } => match request {
                 Request::Admin(req) => {

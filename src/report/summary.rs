@@ -54,8 +54,10 @@ pub struct Summary {
     pub duplicates: u64,
     /// Send-order inversions across partitions (expected, not a violation).
     pub cross_partition_inversions: u64,
-    /// Consumer position resets.
+    /// Consumer position resets (any cause).
     pub offset_resets: u64,
+    /// Resets forced by `OffsetOutOfRange`.
+    pub out_of_range_resets: u64,
     /// Segment rolls.
     pub segments_rolled: u64,
     /// Segments deleted by retention.
@@ -103,6 +105,7 @@ impl Summary {
             duplicates: duplicates::duplicate_deliveries(a),
             cross_partition_inversions: order::cross_partition_inversions(a),
             offset_resets: a.offset_resets,
+            out_of_range_resets: a.out_of_range_resets,
             segments_rolled: a.segments_rolled,
             segments_deleted: a.segments_deleted,
             partitions,
@@ -126,7 +129,11 @@ impl Summary {
             "checks: lost_acked={} order_violations={} duplicates={} cross_partition_inversions={} (not a violation)",
             self.lost_acked, self.order_violations, self.duplicates, self.cross_partition_inversions
         );
-        let _ = writeln!(s, "log: segments_rolled={} segments_deleted={} offset_resets={}", self.segments_rolled, self.segments_deleted, self.offset_resets);
+        let _ = writeln!(
+            s,
+            "log: segments_rolled={} segments_deleted={} offset_resets={} out_of_range_resets={}",
+            self.segments_rolled, self.segments_deleted, self.offset_resets, self.out_of_range_resets
+        );
         for p in &self.partitions {
             let show = |o: Option<u64>| o.map_or("-".to_string(), |o| o.to_string());
             let _ = writeln!(

@@ -216,8 +216,10 @@ pub struct ExpectFile {
     pub consumed_min: Option<u64>,
     /// Exactly this many sends that failed for good.
     pub send_failures: Option<u64>,
-    /// At least this many consumer offset resets.
-    pub offset_resets_min: Option<u64>,
+    /// At least this many consumer resets forced by `OffsetOutOfRange`.
+    pub out_of_range_resets_min: Option<u64>,
+    /// At least this many cross-partition inversions seen by consumers.
+    pub cross_partition_inversions_min: Option<u64>,
     /// At least this many segments deleted by retention.
     pub segments_deleted_min: Option<u64>,
     /// At least this many segment rolls.

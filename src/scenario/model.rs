@@ -200,7 +200,9 @@ pub struct Expectations {
     /// Exact count.
     pub send_failures: Option<u64>,
     /// Lower bound.
-    pub offset_resets_min: Option<u64>,
+    pub out_of_range_resets_min: Option<u64>,
+    /// Lower bound.
+    pub cross_partition_inversions_min: Option<u64>,
     /// Lower bound.
     pub segments_deleted_min: Option<u64>,
     /// Lower bound.

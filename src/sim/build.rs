@@ -85,7 +85,11 @@ pub fn controller(s: &Scenario) -> Controller {
         max_replication_factor: 1,
     };
     let brokers: BTreeMap<BrokerId, NodeName> = s.cluster.broker_ids().into_iter().map(|b| (b, NodeName::broker(b))).collect();
-    Controller::new(config, brokers)
+    let mut controller = Controller::new(config, brokers);
+    for t in &s.topics {
+        controller.create_at_startup(create_request(t, &s.broker));
+    }
+    controller
 }
 
 /// Broker `id` for a scenario.
@@ -169,13 +173,10 @@ fn create_request(t: &TopicSpec, broker: &Config) -> CreateTopicRequest {
     }
 }
 
-/// The admin client's script: `[[topics]]` at time zero, then the scripted actions.
+/// The admin client's script: the scenario's actions. (`[[topics]]` exist before the run
+/// starts: the controller creates them at start-up.)
 pub fn admin(s: &Scenario) -> AdminClient {
-    let mut script: Vec<(SimTime, AdminCommand)> = s
-        .topics
-        .iter()
-        .map(|t| (SimTime::ZERO, AdminCommand::Admin(AdminRequest::CreateTopic(create_request(t, &s.broker)))))
-        .collect();
+    let mut script: Vec<(SimTime, AdminCommand)> = Vec::new();
     for a in &s.actions {
         let command = match &a.action {
             Action::CreateTopic(t) => AdminCommand::Admin(AdminRequest::CreateTopic(create_request(t, &s.broker))),

@@ -112,7 +112,7 @@ fn add_hosts(sim: &mut turmoil::Sim<'_>, s: &Scenario, seed: u64, tick: Duration
         let sc = s.clone();
         register(sim, &NodeName::broker(id), true, tick, recorder, move || build::broker(&sc, id));
     }
-    if !s.topics.is_empty() || !s.actions.is_empty() {
+    if !s.actions.is_empty() {
         let sc = s.clone();
         register(sim, &build::admin_node(), false, tick, recorder, move || build::admin(&sc));
     }

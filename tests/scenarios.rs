@@ -1,0 +1,56 @@
+//! Every shipped scenario: it meets its expectations on its default seed, its summary and the
+//! start of its trace match the snapshot, and two runs with one seed are byte-identical.
+
+use kafkasim::cli::run::execute;
+use kafkasim::scenario;
+use std::path::PathBuf;
+
+fn scenario_files() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let files = scenario::files_in(&dir).expect("scenarios/ is readable");
+    assert!(files.len() >= 5, "expected the shipped scenarios, found {files:?}");
+    files
+}
+
+fn first_lines(text: &str, n: usize) -> String {
+    text.lines().take(n).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn every_scenario_passes_and_matches_its_snapshot() {
+    for path in scenario_files() {
+        let s = scenario::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let outcome = execute(&s, s.seed).unwrap_or_else(|e| panic!("{}: {e}", s.name));
+        assert!(outcome.summary.passed, "{} failed its expectations:\n{}", s.name, outcome.summary.to_text());
+        let text = format!(
+            "{}trace_hash={}\n\n-- console (first 40 lines) --\n{}\n\n-- trace (first 40 lines) --\n{}\n",
+            outcome.summary.to_text(),
+            outcome.summary.trace_hash,
+            first_lines(&outcome.console, 40),
+            first_lines(&outcome.trace.to_text(), 40),
+        );
+        insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(format!("scenario-{}", s.name), text);
+        });
+    }
+}
+
+#[test]
+fn same_seed_gives_byte_identical_traces() {
+    for path in scenario_files() {
+        let s = scenario::load(&path).expect("valid scenario");
+        let a = kafkasim::sim::run(&s, s.seed).expect("runs");
+        let b = kafkasim::sim::run(&s, s.seed).expect("runs");
+        assert_eq!(a.hash(), b.hash(), "{}: same seed, different hash", s.name);
+        assert!(a.to_text() == b.to_text(), "{}: same seed, different trace text", s.name);
+    }
+}
+
+#[test]
+fn another_seed_gives_another_run_where_latency_jitters() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
+    let s = scenario::load(&path).expect("valid scenario");
+    let a = kafkasim::sim::run(&s, 1).expect("runs");
+    let b = kafkasim::sim::run(&s, 2).expect("runs");
+    assert_ne!(a.hash(), b.hash(), "quickstart has latency jitter: seeds must matter");
+}
