@@ -26,9 +26,13 @@ pub mod capacity;
 
 use crate::log::{LogConfig, PartitionLog, RetentionReason};
 use crate::node::{ConnId, Input, Node, Output};
-use crate::protocol::admin::{CreateTopicRequest, DumpLogRequest, DumpLogResponse, LogDump, LookupSummary, SegmentSummary};
+use crate::protocol::admin::{
+    CreateTopicRequest, DumpLogRequest, DumpLogResponse, LogDump, LookupSummary, SegmentSummary,
+};
 use crate::protocol::controller::{BrokerHeartbeat, ForwardCreate};
-use crate::protocol::fetch::{FetchRequest, FetchResponse, FetchedRecords, ListOffsetsRequest, ListOffsetsResponse, OffsetSpec};
+use crate::protocol::fetch::{
+    FetchRequest, FetchResponse, FetchedRecords, ListOffsetsRequest, ListOffsetsResponse, OffsetSpec,
+};
 use crate::protocol::metadata::MetadataImage;
 use crate::protocol::produce::{Acks, ProduceRequest, ProduceResponse};
 use crate::protocol::{CorrelationId, ErrorCode, Request, Response};
@@ -138,7 +142,14 @@ impl Broker {
     }
 
     /// Send `response` once `bytes` of service have been done.
-    fn reply_after_service(&mut self, now: SimTime, bytes: u64, conn: ConnId, correlation: CorrelationId, response: Response) -> Vec<Output> {
+    fn reply_after_service(
+        &mut self,
+        now: SimTime,
+        bytes: u64,
+        conn: ConnId,
+        correlation: CorrelationId,
+        response: Response,
+    ) -> Vec<Output> {
         let ready = self.queue.schedule(now, bytes);
         let out = Output::Reply { conn, correlation, response };
         if ready <= now {
@@ -259,7 +270,9 @@ impl Broker {
             let expired = p.deadline <= now;
             let answer = if relevant || expired { self.try_fetch(&p.request, expired) } else { None };
             match answer {
-                Some((bytes, resp)) => out.extend(self.reply_after_service(now, bytes, p.conn, p.correlation, Response::Fetch(resp))),
+                Some((bytes, resp)) => {
+                    out.extend(self.reply_after_service(now, bytes, p.conn, p.correlation, Response::Fetch(resp)))
+                }
                 None => self.parked.push(p),
             }
         }
@@ -283,9 +296,19 @@ impl Broker {
             if self.image.topics.contains_key(&t) || !self.creating.insert(t.clone()) {
                 continue;
             }
-            let request = CreateTopicRequest { name: t, partitions: 0, replication_factor: 0, assignment: None, config: BTreeMap::new() };
+            let request = CreateTopicRequest {
+                name: t,
+                partitions: 0,
+                replication_factor: 0,
+                assignment: None,
+                config: BTreeMap::new(),
+            };
             let correlation = self.correlation();
-            out.push(Output::Send { to: self.controller.clone(), correlation, request: Request::ForwardCreate(ForwardCreate { request }) });
+            out.push(Output::Send {
+                to: self.controller.clone(),
+                correlation,
+                request: Request::ForwardCreate(ForwardCreate { request }),
+            });
         }
         out
     }
@@ -329,8 +352,13 @@ impl Broker {
             }
             Request::DumpLog(req) => vec![Output::Reply { conn, correlation, response: self.dump_log(&req) }],
             Request::Admin(_) | Request::BrokerHeartbeat(_) | Request::ForwardCreate(_) => {
-                let e = crate::protocol::admin::AdminError::new(ErrorCode::NotController, "send this to the controller");
-                vec![Output::Reply { conn, correlation, response: Response::Admin(crate::protocol::admin::AdminResponse::Error(e)) }]
+                let e =
+                    crate::protocol::admin::AdminError::new(ErrorCode::NotController, "send this to the controller");
+                vec![Output::Reply {
+                    conn,
+                    correlation,
+                    response: Response::Admin(crate::protocol::admin::AdminResponse::Error(e)),
+                }]
             }
         }
     }
@@ -345,7 +373,11 @@ impl Broker {
             .topics
             .iter()
             .flat_map(|(name, t)| {
-                t.partitions.iter().enumerate().filter(|(_, p)| p.replicas.contains(&self.id)).map(move |(i, _)| TopicPartition::new(name, i as u32))
+                t.partitions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.replicas.contains(&self.id))
+                    .map(move |(i, _)| TopicPartition::new(name, i as u32))
             })
             .collect();
         self.logs.retain(|tp, _| hosted.contains(tp));
@@ -375,7 +407,8 @@ impl Broker {
         }
         self.heartbeat.in_flight = Some(now);
         let correlation = self.correlation();
-        let request = Request::BrokerHeartbeat(BrokerHeartbeat { broker: self.id, metadata_version: self.image.version });
+        let request =
+            Request::BrokerHeartbeat(BrokerHeartbeat { broker: self.id, metadata_version: self.image.version });
         vec![Output::Send { to: self.controller.clone(), correlation, request }]
     }
 
@@ -503,7 +536,12 @@ mod tests {
     fn image_with_topic(version: u64) -> MetadataImage {
         let mut image = MetadataImage { version, ..Default::default() };
         image.brokers.insert(BrokerId(1), NodeName::broker(BrokerId(1)));
-        let p = PartitionMetadata { leader: Some(BrokerId(1)), leader_epoch: LeaderEpoch(0), replicas: vec![BrokerId(1)], isr: vec![BrokerId(1)] };
+        let p = PartitionMetadata {
+            leader: Some(BrokerId(1)),
+            leader_epoch: LeaderEpoch(0),
+            replicas: vec![BrokerId(1)],
+            isr: vec![BrokerId(1)],
+        };
         image.topics.insert(TopicName::new("t"), TopicMetadata { partitions: vec![p], config: BTreeMap::new() });
         image
     }
@@ -519,7 +557,14 @@ mod tests {
     }
 
     fn produce(b: &mut Broker, now: SimTime, n: u64, acks: Acks) -> Vec<Output> {
-        let records = (0..n).map(|seq| NewRecord { id: RecordId { producer: 0, seq }, key: None, value: vec![b'x'; 80], timestamp: now }).collect();
+        let records = (0..n)
+            .map(|seq| NewRecord {
+                id: RecordId { producer: 0, seq },
+                key: None,
+                value: vec![b'x'; 80],
+                timestamp: now,
+            })
+            .collect();
         let req = Request::Produce(ProduceRequest { tp: tp(), acks, records });
         b.step(now, Input::Request { conn: ConnId(1), correlation: CorrelationId(9), request: req })
     }
@@ -557,33 +602,60 @@ mod tests {
     #[test]
     fn fetch_long_polls_until_data_arrives() {
         let mut b = broker(0);
-        let req = FetchRequest { tp: tp(), offset: Offset(0), max_bytes: 1 << 20, min_bytes: 1, max_wait: SimDuration::from_millis(500) };
-        let out = b.step(SimTime::ZERO, Input::Request { conn: ConnId(2), correlation: CorrelationId(1), request: Request::Fetch(req) });
+        let req = FetchRequest {
+            tp: tp(),
+            offset: Offset(0),
+            max_bytes: 1 << 20,
+            min_bytes: 1,
+            max_wait: SimDuration::from_millis(500),
+        };
+        let out = b.step(
+            SimTime::ZERO,
+            Input::Request { conn: ConnId(2), correlation: CorrelationId(1), request: Request::Fetch(req) },
+        );
         assert!(replies(&out).is_empty(), "no data yet: the fetch waits");
         let out = produce(&mut b, SimTime::from_millis(5), 2, Acks::Leader);
-        let fetched = replies(&out).iter().any(|r| matches!(r, Response::Fetch(FetchResponse { result: Ok(f), .. }) if f.records.len() == 2));
+        let fetched = replies(&out)
+            .iter()
+            .any(|r| matches!(r, Response::Fetch(FetchResponse { result: Ok(f), .. }) if f.records.len() == 2));
         assert!(fetched, "the append wakes the fetch: {out:?}");
     }
 
     #[test]
     fn fetch_out_of_range_and_wrong_leader() {
         let mut b = broker(0);
-        let req = FetchRequest { tp: tp(), offset: Offset(5), max_bytes: 100, min_bytes: 1, max_wait: SimDuration::ZERO };
-        let out = b.step(SimTime::ZERO, Input::Request { conn: ConnId(2), correlation: CorrelationId(1), request: Request::Fetch(req) });
-        assert!(matches!(replies(&out)[0], Response::Fetch(FetchResponse { result: Err(ErrorCode::OffsetOutOfRange), .. })));
+        let req =
+            FetchRequest { tp: tp(), offset: Offset(5), max_bytes: 100, min_bytes: 1, max_wait: SimDuration::ZERO };
+        let out = b.step(
+            SimTime::ZERO,
+            Input::Request { conn: ConnId(2), correlation: CorrelationId(1), request: Request::Fetch(req) },
+        );
+        assert!(matches!(
+            replies(&out)[0],
+            Response::Fetch(FetchResponse { result: Err(ErrorCode::OffsetOutOfRange), .. })
+        ));
         let other = TopicPartition::new(&TopicName::new("nope"), 0);
-        let req = FetchRequest { tp: other, offset: Offset(0), max_bytes: 100, min_bytes: 1, max_wait: SimDuration::ZERO };
-        let out = b.step(SimTime::ZERO, Input::Request { conn: ConnId(2), correlation: CorrelationId(2), request: Request::Fetch(req) });
-        assert!(matches!(replies(&out)[0], Response::Fetch(FetchResponse { result: Err(ErrorCode::UnknownTopicOrPartition), .. })));
+        let req =
+            FetchRequest { tp: other, offset: Offset(0), max_bytes: 100, min_bytes: 1, max_wait: SimDuration::ZERO };
+        let out = b.step(
+            SimTime::ZERO,
+            Input::Request { conn: ConnId(2), correlation: CorrelationId(2), request: Request::Fetch(req) },
+        );
+        assert!(matches!(
+            replies(&out)[0],
+            Response::Fetch(FetchResponse { result: Err(ErrorCode::UnknownTopicOrPartition), .. })
+        ));
     }
 
     #[test]
     fn unknown_topic_metadata_forwards_auto_creation_once() {
         let mut b = broker(0);
         let req = || Request::Metadata { topics: Some(vec![TopicName::new("new")]), allow_auto_create: true };
-        let out = b.step(SimTime::ZERO, Input::Request { conn: ConnId(1), correlation: CorrelationId(1), request: req() });
+        let out =
+            b.step(SimTime::ZERO, Input::Request { conn: ConnId(1), correlation: CorrelationId(1), request: req() });
         assert!(out.iter().any(|o| matches!(o, Output::Send { request: Request::ForwardCreate(_), .. })));
-        let out = b.step(SimTime::ZERO, Input::Request { conn: ConnId(1), correlation: CorrelationId(2), request: req() });
+        let out =
+            b.step(SimTime::ZERO, Input::Request { conn: ConnId(1), correlation: CorrelationId(2), request: req() });
         assert!(!out.iter().any(|o| matches!(o, Output::Send { request: Request::ForwardCreate(_), .. })));
     }
 }

@@ -55,16 +55,21 @@ fn run_by_name_prints_seed_first_and_hash_last_and_writes_outputs() {
     for file in ["trace.log", "summary.json", "throughput.png", "throughput.svg", "ordering.png", "ordering.svg"] {
         assert!(Path::new(&out_path).join(file).is_file(), "{file} not written");
     }
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(Path::new(&out_path).join("summary.json")).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(&out_path).join("summary.json")).unwrap()).unwrap();
     assert_eq!(json["acked"], 100);
     assert_eq!(json["consumed"], 100);
-    let again = kafkasim().args(["run", "quickstart", "--seed", "5", "--no-plots", "--out", &out_path]).output().expect("runs");
+    let again =
+        kafkasim().args(["run", "quickstart", "--seed", "5", "--no-plots", "--out", &out_path]).output().expect("runs");
     assert_eq!(stdout_of(&again).lines().last(), Some(last), "same seed, same hash");
 }
 
 #[test]
 fn run_by_path_works() {
-    let out = kafkasim().args(["run", "scenarios/console.toml", "--no-plots", "--out", &out_dir("console")]).output().expect("runs");
+    let out = kafkasim()
+        .args(["run", "scenarios/console.toml", "--no-plots", "--out", &out_dir("console")])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert!(stdout_of(&out).contains("TopicDeletionDisabled"));
 }
@@ -75,7 +80,10 @@ fn a_failed_expectation_exits_1_and_prints_the_replay_command() {
         "fails.toml",
         "name = \"fails\"\ndescription = \"expects more than it gets\"\nduration = \"2s\"\n[[producers]]\nname = \"p\"\ntopic = \"t\"\ncount = 3\ninterval = \"100ms\"\n[expect]\nacked_min = 1000\n",
     );
-    let out = kafkasim().args(["run", &path, "--seed", "9", "--no-plots", "--out", &out_dir("fails")]).output().expect("runs");
+    let out = kafkasim()
+        .args(["run", &path, "--seed", "9", "--no-plots", "--out", &out_dir("fails")])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(1));
     let text = stdout_of(&out);
     assert!(text.contains("FAILED: expect.acked_min"), "{text}");
@@ -98,16 +106,23 @@ fn assert_bad_input(args: &[&str], must_mention: &[&str]) {
 fn bad_scenario_files_get_file_line_and_column() {
     let malformed = write_scenario("malformed.toml", "name = \"x\"\ndescription = \"d\"\nduration = \"1s\n");
     assert_bad_input(&["run", &malformed], &["malformed.toml:3:"]);
-    let unknown = write_scenario("unknown.toml", "name = \"x\"\ndescription = \"d\"\nduration = \"1s\"\npartitons = 3\n");
+    let unknown =
+        write_scenario("unknown.toml", "name = \"x\"\ndescription = \"d\"\nduration = \"1s\"\npartitons = 3\n");
     assert_bad_input(&["run", &unknown], &["unknown.toml:4:1", "partitons"]);
-    let wrong_type = write_scenario("wrongtype.toml", "name = \"x\"\ndescription = \"d\"\nduration = \"1s\"\n[cluster]\nbrokers = \"three\"\n");
+    let wrong_type = write_scenario(
+        "wrongtype.toml",
+        "name = \"x\"\ndescription = \"d\"\nduration = \"1s\"\n[cluster]\nbrokers = \"three\"\n",
+    );
     assert_bad_input(&["run", &wrong_type], &["wrongtype.toml:5:11"]);
     let negative = write_scenario(
         "negative.toml",
         "name = \"x\"\ndescription = \"d\"\nduration = \"1s\"\n[[producers]]\nname = \"p\"\ntopic = \"t\"\nrate_per_s = -10\n",
     );
     assert_bad_input(&["run", &negative], &["negative.toml:7:14", "rate_per_s"]);
-    let bad_key = write_scenario("badkey.toml", "name = \"x\"\ndescription = \"d\"\nduration = \"1s\"\n[broker]\n\"log.segment.byte\" = 10\n");
+    let bad_key = write_scenario(
+        "badkey.toml",
+        "name = \"x\"\ndescription = \"d\"\nduration = \"1s\"\n[broker]\n\"log.segment.byte\" = 10\n",
+    );
     assert_bad_input(&["run", &bad_key], &["badkey.toml:5:", "unknown broker config key"]);
 }
 

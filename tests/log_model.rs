@@ -5,9 +5,7 @@
 //! truncates, reads and lookups must agree with the model, and retention must only ever delete
 //! what its rules allow.
 
-use kafkasim::log::{
-    DeletedSegment, LogConfig, NewRecord, OffsetOutOfRange, PartitionLog, Record, RetentionReason,
-};
+use kafkasim::log::{DeletedSegment, LogConfig, NewRecord, OffsetOutOfRange, PartitionLog, Record, RetentionReason};
 use kafkasim::types::{Offset, RecordId, SimDuration, SimTime, TopicName, TopicPartition};
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -78,10 +76,7 @@ impl Model {
                 break;
             }
             bytes += record.size_bytes();
-            out.push(Record {
-                offset: Offset(offset),
-                record,
-            });
+            out.push(Record { offset: Offset(offset), record });
         }
         Ok(out)
     }
@@ -106,25 +101,16 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn config() -> impl Strategy<Value = LogConfig> {
-    let ms = |range: std::ops::Range<u64>| {
-        proptest::option::of(range.prop_map(SimDuration::from_millis))
-    };
-    (
-        50u64..400,
-        ms(200..4000),
-        ms(0..5000),
-        proptest::option::of(0u64..1500),
-        1u64..300,
+    let ms = |range: std::ops::Range<u64>| proptest::option::of(range.prop_map(SimDuration::from_millis));
+    (50u64..400, ms(200..4000), ms(0..5000), proptest::option::of(0u64..1500), 1u64..300).prop_map(
+        |(segment_bytes, segment_ms, retention_ms, retention_bytes, interval)| LogConfig {
+            segment_bytes,
+            segment_ms,
+            retention_ms,
+            retention_bytes,
+            index_interval_bytes: interval,
+        },
     )
-        .prop_map(
-            |(segment_bytes, segment_ms, retention_ms, retention_bytes, interval)| LogConfig {
-                segment_bytes,
-                segment_ms,
-                retention_ms,
-                retention_bytes,
-                index_interval_bytes: interval,
-            },
-        )
 }
 
 fn apply_append(log: &mut PartitionLog, model: &mut Model, sizes: &[(Option<u8>, u8)]) {
@@ -133,10 +119,7 @@ fn apply_append(log: &mut PartitionLog, model: &mut Model, sizes: &[(Option<u8>,
         .map(|&(key, value)| {
             model.next_seq += 1;
             NewRecord {
-                id: RecordId {
-                    producer: 0,
-                    seq: model.next_seq,
-                },
+                id: RecordId { producer: 0, seq: model.next_seq },
                 key: key.map(|k| vec![k; usize::from(k)]),
                 value: vec![value; usize::from(value)],
                 timestamp: model.now,
@@ -157,10 +140,7 @@ fn apply_retention(log: &mut PartitionLog, model: &mut Model) {
     let mut total = log.size_bytes();
     let deleted = log.apply_retention(model.now);
     let mut reasons = deleted.iter().map(|d| d.reason);
-    assert!(
-        reasons.clone().is_sorted(),
-        "retention.ms runs before retention.bytes"
-    );
+    assert!(reasons.clone().is_sorted(), "retention.ms runs before retention.bytes");
     assert!(reasons.all(|r| r == RetentionReason::Time || config.retention_bytes.is_some()));
     for segment in &deleted {
         check_deleted(model, &config, segment, total);
@@ -175,38 +155,25 @@ fn apply_retention(log: &mut PartitionLog, model: &mut Model) {
             .retention_ms
             .and_then(|r| model.now.0.checked_sub(r.0))
             .is_some_and(|cutoff| first.max_timestamp().0 <= cutoff);
-        let big = config
-            .retention_bytes
-            .is_some_and(|b| total - first.size_bytes() >= b);
-        assert!(
-            !old && !big,
-            "retention stopped early at {}",
-            first.base_offset()
-        );
+        let big = config.retention_bytes.is_some_and(|b| total - first.size_bytes() >= b);
+        assert!(!old && !big, "retention stopped early at {}", first.base_offset());
     }
 }
 
 /// A deleted segment was the oldest, wholly committed, and its rule allowed deleting it.
 fn check_deleted(model: &Model, config: &LogConfig, segment: &DeletedSegment, total: u64) {
     let end = segment.base_offset.0 + segment.records;
-    assert_eq!(
-        segment.base_offset.0, model.start,
-        "retention deletes from the start"
-    );
+    assert_eq!(segment.base_offset.0, model.start, "retention deletes from the start");
     assert!(end <= model.hw, "retention deleted uncommitted records");
     assert_eq!(segment.size_bytes, model.bytes(model.start, end));
     match segment.reason {
         RetentionReason::Time => {
             let newest = (model.start..end).map(|o| model.record(o).timestamp).max();
-            let retention = config
-                .retention_ms
-                .expect("time retention needs retention.ms");
+            let retention = config.retention_ms.expect("time retention needs retention.ms");
             assert!(newest.unwrap().plus(retention) <= model.now);
         }
         RetentionReason::Size => {
-            let limit = config
-                .retention_bytes
-                .expect("size retention needs a limit");
+            let limit = config.retention_bytes.expect("size retention needs a limit");
             assert!(total - segment.size_bytes >= limit);
         }
     }
@@ -233,12 +200,7 @@ fn check_lookup(log: &PartitionLog, model: &Model, offset: u64) {
         return;
     }
     let found = found.unwrap();
-    let expected_base = log
-        .segments()
-        .map(|s| s.base_offset())
-        .filter(|b| b.0 <= offset)
-        .max()
-        .unwrap();
+    let expected_base = log.segments().map(|s| s.base_offset()).filter(|b| b.0 <= offset).max().unwrap();
     assert_eq!(found.segment_base, expected_base);
     assert_eq!(found.segment_file, format!("{:020}.log", expected_base.0));
     let base = expected_base.0;
@@ -249,10 +211,7 @@ fn check_lookup(log: &PartitionLog, model: &Model, offset: u64) {
     assert_eq!(found.scanned_records, offset - from.0);
     let scanned_bytes = found.position - from_position;
     let interval = log.config().index_interval_bytes;
-    assert!(
-        scanned_bytes == 0 || scanned_bytes < interval,
-        "index too sparse"
-    );
+    assert!(scanned_bytes == 0 || scanned_bytes < interval, "index too sparse");
 }
 
 /// The whole log agrees with the model, segment by segment.
@@ -264,20 +223,14 @@ fn check_state(log: &PartitionLog, model: &Model) {
     let segments: Vec<_> = log.segments().collect();
     for (i, segment) in segments.iter().enumerate() {
         assert_eq!(segment.base_offset().0, next, "segments contiguous");
-        assert!(
-            !segment.is_empty() || i + 1 == segments.len(),
-            "only the active may be empty"
-        );
+        assert!(!segment.is_empty() || i + 1 == segments.len(), "only the active may be empty");
         for record in segment.records() {
             assert_eq!(record.offset.0, next);
             assert_eq!(&record.record, model.record(next));
             next += 1;
         }
         let fits = segment.size_bytes() <= log.config().segment_bytes;
-        assert!(
-            fits || segment.len() == 1,
-            "only a lone record may overflow a segment"
-        );
+        assert!(fits || segment.len() == 1, "only a lone record may overflow a segment");
     }
     assert_eq!(next, model.leo());
     assert_eq!(log.size_bytes(), model.bytes(model.start, model.leo()));
@@ -308,10 +261,7 @@ fn step(log: &mut PartitionLog, model: &mut Model, op: &Op) {
         Op::Lookup(i) => check_lookup(log, model, model.near(i)),
     }
     let truncated_below = matches!(op, Op::Truncate(_)) && model.start < start_before;
-    assert!(
-        model.start >= start_before || truncated_below,
-        "log start moved back"
-    );
+    assert!(model.start >= start_before || truncated_below, "log start moved back");
     check_state(log, model);
 }
 

@@ -117,7 +117,9 @@ impl Analysis {
                     self.acked.push(AckedRecord { tp: tp.clone(), offset, id: *id, at: time });
                 }
             }
-            Event::SendFailed { ids, error } => self.send_failures.extend(ids.iter().map(|id| (*id, error.to_string()))),
+            Event::SendFailed { ids, error } => {
+                self.send_failures.extend(ids.iter().map(|id| (*id, error.to_string())))
+            }
             Event::Appended { tp, base_offset, ids, .. } => {
                 let log = &mut self.partition(tp).log;
                 for (i, id) in ids.iter().enumerate() {

@@ -9,7 +9,11 @@ fn exact(name: &str, want: Option<u64>, got: u64) -> Option<CheckResult> {
 }
 
 fn at_least(name: &str, want: Option<u64>, got: u64) -> Option<CheckResult> {
-    want.map(|w| CheckResult { name: name.to_string(), passed: got >= w, detail: format!("expected at least {w}, got {got}") })
+    want.map(|w| CheckResult {
+        name: name.to_string(),
+        passed: got >= w,
+        detail: format!("expected at least {w}, got {got}"),
+    })
 }
 
 /// One result per expectation the scenario declares.
@@ -22,7 +26,11 @@ pub fn expectations(a: &Analysis, e: &Expectations) -> Vec<CheckResult> {
         at_least("expect.consumed_min", e.consumed_min, a.consumed()),
         exact("expect.send_failures", e.send_failures, a.send_failures.len() as u64),
         at_least("expect.out_of_range_resets_min", e.out_of_range_resets_min, a.out_of_range_resets),
-        at_least("expect.cross_partition_inversions_min", e.cross_partition_inversions_min, order::cross_partition_inversions(a)),
+        at_least(
+            "expect.cross_partition_inversions_min",
+            e.cross_partition_inversions_min,
+            order::cross_partition_inversions(a),
+        ),
         at_least("expect.segments_deleted_min", e.segments_deleted_min, a.segments_deleted),
         at_least("expect.segments_rolled_min", e.segments_rolled_min, a.segments_rolled),
     ]
@@ -43,7 +51,10 @@ pub fn expectations(a: &Analysis, e: &Expectations) -> Vec<CheckResult> {
         out.push(CheckResult {
             name: "expect.throughput_ratio".to_string(),
             passed: ratio >= r.min,
-            detail: format!("{} / {} consumed = {num} / {den} = {ratio:.2}, expected at least {}", r.numerator, r.denominator, r.min),
+            detail: format!(
+                "{} / {} consumed = {num} / {den} = {ratio:.2}, expected at least {}",
+                r.numerator, r.denominator, r.min
+            ),
         });
     }
     out

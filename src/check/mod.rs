@@ -63,12 +63,27 @@ pub fn judge(trace: &Trace, expect: &Expectations) -> Verdict {
         CheckResult {
             name: "acked-not-lost".into(),
             passed: lost.is_empty(),
-            detail: format!("{} of {} acknowledged records lost{}", lost.len(), analysis.acked.len(), first(&lost.iter().take(1).map(|r| format!(", e.g. {} at {}-{}", r.id, r.tp, r.offset)).collect::<Vec<_>>())),
+            detail: format!(
+                "{} of {} acknowledged records lost{}",
+                lost.len(),
+                analysis.acked.len(),
+                first(
+                    &lost
+                        .iter()
+                        .take(1)
+                        .map(|r| format!(", e.g. {} at {}-{}", r.id, r.tp, r.offset))
+                        .collect::<Vec<_>>()
+                )
+            ),
         },
         CheckResult {
             name: "partition-order".into(),
             passed: order.is_empty(),
-            detail: format!("{} violations{}", order.len(), first(&order.iter().take(1).map(|v| format!(", e.g. {}: {}", v.tp, v.detail)).collect::<Vec<_>>())),
+            detail: format!(
+                "{} violations{}",
+                order.len(),
+                first(&order.iter().take(1).map(|v| format!(", e.g. {}: {}", v.tp, v.detail)).collect::<Vec<_>>())
+            ),
         },
         {
             let spread = order::key_spread_violations(&analysis);
@@ -81,7 +96,11 @@ pub fn judge(trace: &Trace, expect: &Expectations) -> Verdict {
                 },
             }
         },
-        CheckResult { name: "no-duplicates".into(), passed: dups == 0, detail: format!("{dups} records delivered more than once to a consumer") },
+        CheckResult {
+            name: "no-duplicates".into(),
+            passed: dups == 0,
+            detail: format!("{dups} records delivered more than once to a consumer"),
+        },
     ];
     let expectations = expect::expectations(&analysis, expect);
     Verdict { analysis, invariants, expectations }

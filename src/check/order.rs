@@ -42,7 +42,8 @@ fn producer_order(a: &Analysis) -> Vec<OrderViolation> {
         for (seq, offset) in records {
             if let Some((hseq, hoff)) = highest {
                 if offset < hoff {
-                    let detail = format!("producer p{producer}: record #{seq} is at offset {offset}, before #{hseq} at {hoff}");
+                    let detail =
+                        format!("producer p{producer}: record #{seq} is at offset {offset}, before #{hseq} at {hoff}");
                     out.push(OrderViolation { tp: tp.clone(), detail });
                     continue;
                 }

@@ -69,7 +69,10 @@ fn timed(text: &str, detail: TraceDetail) -> Result<(sim::RunStats, f64), String
 pub fn run(args: &BenchArgs) -> u8 {
     let result = (|| -> Result<(), String> {
         let (stats, wall) = timed(&workload(args.seconds, args.rate), TraceDetail::Counts)?;
-        println!("throughput workload: {} simulated seconds, producer asking for {} records/s of 100 bytes", args.seconds, args.rate);
+        println!(
+            "throughput workload: {} simulated seconds, producer asking for {} records/s of 100 bytes",
+            args.seconds, args.rate
+        );
         println!("  records acknowledged: {}", stats.acked);
         println!("  records consumed:     {}", stats.consumed);
         println!("  wall time:            {wall:.3} s");

@@ -105,7 +105,8 @@ pub fn run(args: &RunArgs, dir: &Path) -> u8 {
     let code = if outcome.summary.passed {
         super::EXIT_OK
     } else {
-        let failed: Vec<&str> = outcome.summary.expectations.iter().filter(|c| !c.passed).map(|c| c.name.as_str()).collect();
+        let failed: Vec<&str> =
+            outcome.summary.expectations.iter().filter(|c| !c.passed).map(|c| c.name.as_str()).collect();
         println!("FAILED: {}", failed.join(", "));
         println!("replay: cargo run --release -- run {} --seed {seed}", path.display());
         super::EXIT_FAILED

@@ -35,10 +35,14 @@ impl AdminCommand {
                 let mut s = format!("kafka-topics.sh --create --topic {}", c.name);
                 match &c.assignment {
                     Some(a) => {
-                        let parts: Vec<String> = a.iter().map(|r| r.iter().map(|b| b.to_string()).collect::<Vec<_>>().join(":")).collect();
+                        let parts: Vec<String> =
+                            a.iter().map(|r| r.iter().map(|b| b.to_string()).collect::<Vec<_>>().join(":")).collect();
                         s.push_str(&format!(" --replica-assignment {}", parts.join(",")));
                     }
-                    None => s.push_str(&format!(" --partitions {} --replication-factor {}", c.partitions, c.replication_factor)),
+                    None => s.push_str(&format!(
+                        " --partitions {} --replication-factor {}",
+                        c.partitions, c.replication_factor
+                    )),
                 }
                 for (k, v) in &c.config {
                     s.push_str(&format!(" --config {k}={v}"));
@@ -99,9 +103,10 @@ impl AdminClient {
         let correlation = self.correlation();
         let (to, request) = match &command {
             AdminCommand::Admin(a) => (self.controller.clone(), Request::Admin(a.clone())),
-            AdminCommand::DumpLog(d) => {
-                (self.bootstrap.clone(), Request::Metadata { topics: Some(vec![d.tp.topic.clone()]), allow_auto_create: false })
-            }
+            AdminCommand::DumpLog(d) => (
+                self.bootstrap.clone(),
+                Request::Metadata { topics: Some(vec![d.tp.topic.clone()]), allow_auto_create: false },
+            ),
         };
         let event = Event::ActionStarted { action: command.describe() };
         self.running = Some(Running { command, correlation, deadline: now.plus(COMMAND_TIMEOUT), dumping: false });
@@ -135,7 +140,8 @@ impl AdminClient {
             (Response::Metadata(image), AdminCommand::DumpLog(d)) if !r.dumping => {
                 let host = image.leader_node(&d.tp).cloned();
                 let Some(host) = host else {
-                    return self.fail(AdminError::new(ErrorCode::UnknownTopicOrPartition, format!("{} has no leader", d.tp)));
+                    return self
+                        .fail(AdminError::new(ErrorCode::UnknownTopicOrPartition, format!("{} has no leader", d.tp)));
                 };
                 let correlation = self.correlation();
                 let request = Request::DumpLog(d.clone());
@@ -190,9 +196,18 @@ mod tests {
         let out = a.step(SimTime::ZERO, Input::Tick);
         assert_eq!(out.len(), 2, "one command at a time: {out:?}");
         let from = NodeName::controller(1);
-        let out = a.step(SimTime::ZERO, Input::Response { from, correlation: CorrelationId(1), response: Response::Admin(AdminResponse::Topics(vec![])) });
+        let out = a.step(
+            SimTime::ZERO,
+            Input::Response {
+                from,
+                correlation: CorrelationId(1),
+                response: Response::Admin(AdminResponse::Topics(vec![])),
+            },
+        );
         assert!(matches!(&out[0], Output::Emit(Event::AdminResult { result: Ok(t), .. }) if t == "(no topics)"));
-        assert!(out.iter().any(|o| matches!(o, Output::Send { request: Request::Admin(AdminRequest::DeleteTopic(_)), .. })));
+        assert!(out
+            .iter()
+            .any(|o| matches!(o, Output::Send { request: Request::Admin(AdminRequest::DeleteTopic(_)), .. })));
     }
 
     #[test]
@@ -201,6 +216,8 @@ mod tests {
         let mut a = AdminClient::new(NodeName::controller(1), NodeName("broker-1".into()), script);
         a.step(SimTime::ZERO, Input::Tick);
         let out = a.step(SimTime::ZERO.plus(COMMAND_TIMEOUT), Input::Tick);
-        assert!(matches!(&out[0], Output::Emit(Event::AdminResult { result: Err(e), .. }) if e.code == ErrorCode::RequestTimedOut));
+        assert!(
+            matches!(&out[0], Output::Emit(Event::AdminResult { result: Err(e), .. }) if e.code == ErrorCode::RequestTimedOut)
+        );
     }
 }

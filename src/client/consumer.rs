@@ -114,7 +114,13 @@ pub struct Consumer {
 
 impl Consumer {
     /// A consumer of `topics` that starts at `start`.
-    pub fn new(config: ConsumerConfig, topics: Vec<TopicName>, start: SimTime, start_from: StartFrom, bootstrap: Vec<NodeName>) -> Consumer {
+    pub fn new(
+        config: ConsumerConfig,
+        topics: Vec<TopicName>,
+        start: SimTime,
+        start_from: StartFrom,
+        bootstrap: Vec<NodeName>,
+    ) -> Consumer {
         Consumer {
             config,
             topics,
@@ -150,10 +156,18 @@ impl Consumer {
                 }
                 StartFrom::Beginning => Position::NeedsReset(OffsetSpec::Earliest, "--from-beginning".into()),
                 StartFrom::Policy => match self.config.auto_offset_reset {
-                    ResetPolicy::Earliest => Position::NeedsReset(OffsetSpec::Earliest, "no committed offset, auto.offset.reset=earliest".into()),
-                    ResetPolicy::Latest => Position::NeedsReset(OffsetSpec::Latest, "no committed offset, auto.offset.reset=latest".into()),
+                    ResetPolicy::Earliest => Position::NeedsReset(
+                        OffsetSpec::Earliest,
+                        "no committed offset, auto.offset.reset=earliest".into(),
+                    ),
+                    ResetPolicy::Latest => {
+                        Position::NeedsReset(OffsetSpec::Latest, "no committed offset, auto.offset.reset=latest".into())
+                    }
                     ResetPolicy::None => {
-                        out.push(Output::Emit(Event::ConsumerError { tp: tp.clone(), error: ErrorCode::NoOffsetForPartition }));
+                        out.push(Output::Emit(Event::ConsumerError {
+                            tp: tp.clone(),
+                            error: ErrorCode::NoOffsetForPartition,
+                        }));
                         Position::Failed
                     }
                 },
@@ -174,7 +188,9 @@ impl Consumer {
             }
             let Some(leader) = self.metadata.image.as_ref().and_then(|m| m.leader_node(&tp)).cloned() else { continue };
             let request = match &state.position {
-                Position::NeedsReset(spec, _) => Request::ListOffsets(ListOffsetsRequest { tp: tp.clone(), spec: *spec }),
+                Position::NeedsReset(spec, _) => {
+                    Request::ListOffsets(ListOffsetsRequest { tp: tp.clone(), spec: *spec })
+                }
                 Position::At(offset) => Request::Fetch(FetchRequest {
                     tp: tp.clone(),
                     offset: *offset,
@@ -240,7 +256,12 @@ impl Consumer {
                 let records = fetched
                     .records
                     .into_iter()
-                    .map(|r| ConsumedRecord { offset: r.offset, id: r.record.id, key: r.record.key, value: r.record.value })
+                    .map(|r| ConsumedRecord {
+                        offset: r.offset,
+                        id: r.record.id,
+                        key: r.record.key,
+                        value: r.record.value,
+                    })
                     .collect();
                 vec![Output::Emit(Event::Consumed { tp, records })]
             }
@@ -249,7 +270,10 @@ impl Consumer {
                 let (position, event) = match policy {
                     ResetPolicy::Earliest => (Position::NeedsReset(OffsetSpec::Earliest, why("earliest")), None),
                     ResetPolicy::Latest => (Position::NeedsReset(OffsetSpec::Latest, why("latest")), None),
-                    ResetPolicy::None => (Position::Failed, Some(Event::ConsumerError { tp: tp.clone(), error: ErrorCode::OffsetOutOfRange })),
+                    ResetPolicy::None => (
+                        Position::Failed,
+                        Some(Event::ConsumerError { tp: tp.clone(), error: ErrorCode::OffsetOutOfRange }),
+                    ),
                 };
                 state.position = position;
                 state.retry_at = now;
@@ -276,7 +300,8 @@ impl Consumer {
 
     fn on_disconnect(&mut self, now: SimTime, peer: &NodeName) {
         self.metadata.on_disconnect(peer);
-        let lost: Vec<CorrelationId> = self.pending.iter().filter(|(_, p)| p.broker == *peer).map(|(c, _)| *c).collect();
+        let lost: Vec<CorrelationId> =
+            self.pending.iter().filter(|(_, p)| p.broker == *peer).map(|(c, _)| *c).collect();
         for c in lost {
             self.settle(c, now, self.config.retry_backoff);
         }
@@ -291,7 +316,9 @@ impl Node for Consumer {
         }
         let mut out = match input {
             Input::Response { correlation, response: Response::Fetch(r), .. } => self.on_fetch(now, correlation, r),
-            Input::Response { correlation, response: Response::ListOffsets(r), .. } => self.on_list_offsets(now, correlation, r),
+            Input::Response { correlation, response: Response::ListOffsets(r), .. } => {
+                self.on_list_offsets(now, correlation, r)
+            }
             Input::Response { correlation, response: Response::Metadata(image), .. } => {
                 let topics = self.topics.clone();
                 self.metadata.on_response(now, correlation, image, &topics, self.config.retry_backoff);

@@ -131,7 +131,14 @@ impl MetadataState {
     }
 
     /// Take a metadata answer; `backoff` delays the next refresh if topics are still missing.
-    pub fn on_response(&mut self, now: SimTime, correlation: CorrelationId, image: MetadataImage, topics: &[TopicName], backoff: SimDuration) {
+    pub fn on_response(
+        &mut self,
+        now: SimTime,
+        correlation: CorrelationId,
+        image: MetadataImage,
+        topics: &[TopicName],
+        backoff: SimDuration,
+    ) {
         if self.in_flight.as_ref().is_some_and(|(c, _, _)| *c == correlation) {
             self.in_flight = None;
         }
@@ -176,7 +183,14 @@ pub struct Producer {
 
 impl Producer {
     /// Producer number `index` (its records' ids carry it), sending `workload` to `topic`.
-    pub fn new(index: u32, config: ProducerConfig, topic: TopicName, bootstrap: Vec<NodeName>, workload: Workload, seed: u64) -> Producer {
+    pub fn new(
+        index: u32,
+        config: ProducerConfig,
+        topic: TopicName,
+        bootstrap: Vec<NodeName>,
+        workload: Workload,
+        seed: u64,
+    ) -> Producer {
         let partitioner = Partitioner::new(config.unkeyed);
         Producer {
             index,
@@ -278,7 +292,8 @@ impl Producer {
 
     /// Time out requests that got no answer within `request.timeout.ms`.
     fn time_out_requests(&mut self, now: SimTime) -> Vec<Output> {
-        let due: Vec<CorrelationId> = self.in_flight.iter().filter(|(_, f)| f.deadline <= now).map(|(c, _)| *c).collect();
+        let due: Vec<CorrelationId> =
+            self.in_flight.iter().filter(|(_, f)| f.deadline <= now).map(|(c, _)| *c).collect();
         let mut out = Vec::new();
         for c in due {
             let f = self.in_flight.remove(&c).expect("due requests are in flight");
@@ -303,15 +318,16 @@ impl Producer {
         let mut out = Vec::new();
         let tps: Vec<TopicPartition> = self.batches.keys().cloned().collect();
         for tp in tps {
-            loop {
-                let Some(leader) = self.metadata.image.as_ref().and_then(|m| m.leader_node(&tp)).cloned() else { break };
-                let queue = &self.batches[&tp];
-                let Some(front) = queue.front() else { break };
-                if !self.is_ready(front, queue.len() > 1, now) || self.in_flight_to(&leader) >= self.config.max_in_flight {
+            let Some(leader) = self.metadata.image.as_ref().and_then(|m| m.leader_node(&tp)).cloned() else {
+                continue;
+            };
+            while let Some(front) = self.batches[&tp].front() {
+                let more_behind = self.batches[&tp].len() > 1;
+                if !self.is_ready(front, more_behind, now) || self.in_flight_to(&leader) >= self.config.max_in_flight {
                     break;
                 }
                 let batch = self.batches.get_mut(&tp).and_then(|q| q.pop_front()).expect("front exists");
-                out.extend(self.send_batch(now, tp.clone(), batch, leader));
+                out.extend(self.send_batch(now, tp.clone(), batch, leader.clone()));
             }
         }
         self.batches.retain(|_, q| !q.is_empty());
@@ -321,8 +337,15 @@ impl Producer {
     fn send_batch(&mut self, now: SimTime, tp: TopicPartition, batch: Batch, broker: NodeName) -> Vec<Output> {
         let correlation = self.correlation();
         self.partitioner.on_batch_sent(tp.partition);
-        let request = Request::Produce(ProduceRequest { tp: tp.clone(), acks: self.config.acks, records: batch.records.clone() });
-        let event = Event::ProduceRequested { tp: tp.clone(), ids: batch.ids(), acks: self.config.acks, broker: broker.clone(), attempt: batch.attempts };
+        let request =
+            Request::Produce(ProduceRequest { tp: tp.clone(), acks: self.config.acks, records: batch.records.clone() });
+        let event = Event::ProduceRequested {
+            tp: tp.clone(),
+            ids: batch.ids(),
+            acks: self.config.acks,
+            broker: broker.clone(),
+            attempt: batch.attempts,
+        };
         let out = vec![Output::Emit(event), Output::Send { to: broker.clone(), correlation, request }];
         if self.config.acks == Acks::None {
             // Fire and forget: the send is complete as soon as the request leaves.
@@ -340,7 +363,14 @@ impl Producer {
         let in_time = now.since(batch.created_at) < self.config.delivery_timeout;
         let will_retry = error.is_retriable() && batch.attempts < self.config.retries && in_time;
         let mut out = vec![Output::Emit(Event::ProduceError { tp: f.tp.clone(), ids: batch.ids(), error, will_retry })];
-        if matches!(error, ErrorCode::NotLeaderOrFollower | ErrorCode::UnknownTopicOrPartition | ErrorCode::LeaderNotAvailable | ErrorCode::NetworkException | ErrorCode::RequestTimedOut) {
+        if matches!(
+            error,
+            ErrorCode::NotLeaderOrFollower
+                | ErrorCode::UnknownTopicOrPartition
+                | ErrorCode::LeaderNotAvailable
+                | ErrorCode::NetworkException
+                | ErrorCode::RequestTimedOut
+        ) {
             self.metadata.invalidate();
         }
         if will_retry {
@@ -369,7 +399,8 @@ impl Producer {
 
     fn on_disconnect(&mut self, now: SimTime, peer: &NodeName) -> Vec<Output> {
         self.metadata.on_disconnect(peer);
-        let lost: Vec<CorrelationId> = self.in_flight.iter().filter(|(_, f)| f.broker == *peer).map(|(c, _)| *c).collect();
+        let lost: Vec<CorrelationId> =
+            self.in_flight.iter().filter(|(_, f)| f.broker == *peer).map(|(c, _)| *c).collect();
         let mut out = Vec::new();
         for c in lost {
             let f = self.in_flight.remove(&c).expect("listed as in flight");
@@ -395,7 +426,9 @@ impl Node for Producer {
     fn step(&mut self, now: SimTime, input: Input) -> Vec<Output> {
         let mut out = match input {
             Input::Tick => Vec::new(),
-            Input::Response { correlation, response: Response::Produce(r), .. } => self.on_produce_response(now, correlation, r),
+            Input::Response { correlation, response: Response::Produce(r), .. } => {
+                self.on_produce_response(now, correlation, r)
+            }
             Input::Response { correlation, response: Response::Metadata(image), .. } => {
                 let topics = [self.topic.clone()];
                 self.metadata.on_response(now, correlation, image, &topics, self.config.retry_backoff);
@@ -408,7 +441,14 @@ impl Node for Producer {
             let correlation = CorrelationId(self.next_correlation + 1);
             let topics = [self.topic.clone()];
             let cfg = &self.config;
-            if let Some(req) = self.metadata.maybe_request(now, &self.bootstrap, &topics, correlation, cfg.metadata_max_age, cfg.request_timeout) {
+            if let Some(req) = self.metadata.maybe_request(
+                now,
+                &self.bootstrap,
+                &topics,
+                correlation,
+                cfg.metadata_max_age,
+                cfg.request_timeout,
+            ) {
                 self.next_correlation += 1;
                 out.push(req);
             }

@@ -51,10 +51,7 @@ fn replica_index(first: usize, shift: usize, j: usize, n: usize) -> usize {
 }
 
 /// Check an explicit `--replica-assignment`.
-pub fn check_assignment(
-    brokers: &[BrokerId],
-    assignment: &[Vec<BrokerId>],
-) -> Result<(), AdminError> {
+pub fn check_assignment(brokers: &[BrokerId], assignment: &[Vec<BrokerId>]) -> Result<(), AdminError> {
     let rf = assignment.first().map_or(0, |r| r.len());
     for (p, replicas) in assignment.iter().enumerate() {
         if replicas.len() != rf {
@@ -67,7 +64,10 @@ pub fn check_assignment(
         sorted.sort();
         sorted.dedup();
         if sorted.len() != replicas.len() {
-            return Err(AdminError::new(ErrorCode::InvalidReplicaAssignment, format!("partition {p} lists a broker twice")));
+            return Err(AdminError::new(
+                ErrorCode::InvalidReplicaAssignment,
+                format!("partition {p} lists a broker twice"),
+            ));
         }
         if let Some(b) = replicas.iter().find(|b| !brokers.contains(b)) {
             return Err(AdminError::new(ErrorCode::InvalidReplicaAssignment, format!("broker {b} is not registered")));

@@ -56,7 +56,13 @@ impl Controller {
     /// A controller for a cluster of `brokers` (id → host name).
     pub fn new(config: ControllerConfig, brokers: BTreeMap<BrokerId, NodeName>) -> Controller {
         let image = MetadataImage { version: 1, brokers, topics: BTreeMap::new() };
-        Controller { config, image, parked: BTreeMap::new(), last_heartbeat: BTreeMap::new(), startup_events: Vec::new() }
+        Controller {
+            config,
+            image,
+            parked: BTreeMap::new(),
+            last_heartbeat: BTreeMap::new(),
+            startup_events: Vec::new(),
+        }
     }
 
     /// Create a topic that exists before the run begins (a scenario's `[[topics]]`), so no
@@ -83,7 +89,10 @@ impl Controller {
 
     fn create(&mut self, req: &CreateTopicRequest) -> Result<AdminResponse, AdminError> {
         if self.image.topics.contains_key(&req.name) {
-            return Err(AdminError::new(ErrorCode::TopicAlreadyExists, format!("Topic '{}' already exists.", req.name)));
+            return Err(AdminError::new(
+                ErrorCode::TopicAlreadyExists,
+                format!("Topic '{}' already exists.", req.name),
+            ));
         }
         let brokers: Vec<BrokerId> = self.image.brokers.keys().copied().collect();
         let assignment = match &req.assignment {
@@ -169,13 +178,24 @@ impl Controller {
         Ok(AdminResponse::ConfigSet)
     }
 
-    fn heartbeat(&mut self, now: SimTime, conn: ConnId, correlation: CorrelationId, hb: &BrokerHeartbeat) -> Vec<Output> {
+    fn heartbeat(
+        &mut self,
+        now: SimTime,
+        conn: ConnId,
+        correlation: CorrelationId,
+        hb: &BrokerHeartbeat,
+    ) -> Vec<Output> {
         self.last_heartbeat.insert(hb.broker, now);
         if hb.metadata_version < self.image.version {
             let response = Response::Heartbeat(HeartbeatResponse { image: Some(self.image.clone()) });
             return vec![Output::Reply { conn, correlation, response }];
         }
-        let parked = ParkedHeartbeat { conn, correlation, known_version: hb.metadata_version, deadline: now.plus(METADATA_MAX_WAIT) };
+        let parked = ParkedHeartbeat {
+            conn,
+            correlation,
+            known_version: hb.metadata_version,
+            deadline: now.plus(METADATA_MAX_WAIT),
+        };
         self.parked.insert(hb.broker, parked);
         Vec::new()
     }
@@ -193,7 +213,11 @@ impl Controller {
         for b in due {
             let p = self.parked.remove(&b).expect("due brokers were taken from `parked`");
             let image = (p.known_version < version).then(|| self.image.clone());
-            out.push(Output::Reply { conn: p.conn, correlation: p.correlation, response: Response::Heartbeat(HeartbeatResponse { image }) });
+            out.push(Output::Reply {
+                conn: p.conn,
+                correlation: p.correlation,
+                response: Response::Heartbeat(HeartbeatResponse { image }),
+            });
         }
         out
     }
@@ -241,7 +265,10 @@ impl Node for Controller {
                     out.push(Output::Reply { conn, correlation, response: Response::Metadata(self.image.clone()) })
                 }
                 other => {
-                    let e = AdminError::new(ErrorCode::NotController, format!("the controller does not serve {}", request_name(&other)));
+                    let e = AdminError::new(
+                        ErrorCode::NotController,
+                        format!("the controller does not serve {}", request_name(&other)),
+                    );
                     out.push(Output::Reply { conn, correlation, response: Response::Admin(AdminResponse::Error(e)) });
                 }
             },
@@ -270,12 +297,20 @@ mod tests {
 
     fn controller(delete: bool) -> Controller {
         let brokers = (1..=3).map(|b| (BrokerId(b), NodeName::broker(BrokerId(b)))).collect();
-        let config = ControllerConfig { delete_topic_enable: delete, num_partitions: 1, default_replication_factor: 1, max_replication_factor: 1 };
+        let config = ControllerConfig {
+            delete_topic_enable: delete,
+            num_partitions: 1,
+            default_replication_factor: 1,
+            max_replication_factor: 1,
+        };
         Controller::new(config, brokers)
     }
 
     fn admin(c: &mut Controller, req: AdminRequest) -> AdminResponse {
-        let out = c.step(SimTime::ZERO, Input::Request { conn: ConnId(1), correlation: CorrelationId(1), request: Request::Admin(req) });
+        let out = c.step(
+            SimTime::ZERO,
+            Input::Request { conn: ConnId(1), correlation: CorrelationId(1), request: Request::Admin(req) },
+        );
         out.into_iter()
             .find_map(|o| match o {
                 Output::Reply { response: Response::Admin(r), .. } => Some(r),
@@ -307,15 +342,24 @@ mod tests {
         assert!(matches!(admin(&mut c, create("first", 3, 1)), AdminResponse::Created { .. }));
         assert_eq!(error_code(admin(&mut c, create("first", 1, 1))), ErrorCode::TopicAlreadyExists);
         assert_eq!(admin(&mut c, AdminRequest::ListTopics), AdminResponse::Topics(vec![TopicName::new("first")]));
-        assert_eq!(admin(&mut c, AdminRequest::DeleteTopic(TopicName::new("first"))), AdminResponse::Deleted(TopicName::new("first")));
-        assert_eq!(error_code(admin(&mut c, AdminRequest::DeleteTopic(TopicName::new("first")))), ErrorCode::UnknownTopicOrPartition);
+        assert_eq!(
+            admin(&mut c, AdminRequest::DeleteTopic(TopicName::new("first"))),
+            AdminResponse::Deleted(TopicName::new("first"))
+        );
+        assert_eq!(
+            error_code(admin(&mut c, AdminRequest::DeleteTopic(TopicName::new("first")))),
+            ErrorCode::UnknownTopicOrPartition
+        );
     }
 
     #[test]
     fn deletion_disabled_is_refused() {
         let mut c = controller(false);
         admin(&mut c, create("first", 1, 1));
-        assert_eq!(error_code(admin(&mut c, AdminRequest::DeleteTopic(TopicName::new("first")))), ErrorCode::TopicDeletionDisabled);
+        assert_eq!(
+            error_code(admin(&mut c, AdminRequest::DeleteTopic(TopicName::new("first")))),
+            ErrorCode::TopicDeletionDisabled
+        );
         assert!(c.image().topics.contains_key(&TopicName::new("first")));
     }
 
@@ -331,10 +375,27 @@ mod tests {
     fn heartbeats_long_poll_for_new_metadata() {
         let mut c = controller(true);
         let hb = |v| Request::BrokerHeartbeat(BrokerHeartbeat { broker: BrokerId(1), metadata_version: v });
-        let out = c.step(SimTime::ZERO, Input::Request { conn: ConnId(1), correlation: CorrelationId(1), request: hb(1) });
+        let out =
+            c.step(SimTime::ZERO, Input::Request { conn: ConnId(1), correlation: CorrelationId(1), request: hb(1) });
         assert!(out.is_empty(), "an up-to-date broker's heartbeat is parked");
-        let out = c.step(SimTime::ZERO, Input::Request { conn: ConnId(2), correlation: CorrelationId(1), request: Request::Admin(create("t", 1, 1)) });
-        let answered = out.iter().any(|o| matches!(o, Output::Reply { conn: ConnId(1), response: Response::Heartbeat(HeartbeatResponse { image: Some(_) }), .. }));
+        let out = c.step(
+            SimTime::ZERO,
+            Input::Request {
+                conn: ConnId(2),
+                correlation: CorrelationId(1),
+                request: Request::Admin(create("t", 1, 1)),
+            },
+        );
+        let answered = out.iter().any(|o| {
+            matches!(
+                o,
+                Output::Reply {
+                    conn: ConnId(1),
+                    response: Response::Heartbeat(HeartbeatResponse { image: Some(_) }),
+                    ..
+                }
+            )
+        });
         assert!(answered, "a change answers the parked heartbeat with the new image: {out:?}");
         c.step(SimTime::ZERO, Input::Request { conn: ConnId(1), correlation: CorrelationId(2), request: hb(2) });
         let out = c.step(SimTime::ZERO.plus(METADATA_MAX_WAIT), Input::Tick);

@@ -40,10 +40,7 @@ pub struct OffsetIndex {
 impl OffsetIndex {
     /// An empty index for the segment whose first offset is `base_offset`.
     pub fn new(base_offset: Offset) -> OffsetIndex {
-        OffsetIndex {
-            base_offset,
-            entries: Vec::new(),
-        }
+        OffsetIndex { base_offset, entries: Vec::new() }
     }
 
     /// The base offset of the segment this index belongs to; entries are relative to it.
@@ -65,10 +62,7 @@ impl OffsetIndex {
                 last.position
             );
         }
-        self.entries.push(IndexEntry {
-            relative_offset,
-            position,
-        });
+        self.entries.push(IndexEntry { relative_offset, position });
     }
 
     /// The greatest entry whose offset is `<= target`, found by binary search, or `None` when
@@ -79,9 +73,7 @@ impl OffsetIndex {
         }
         let relative = target.0 - self.base_offset.0;
         // Entries at or below the target form a prefix; its length is the partition point.
-        let below = self
-            .entries
-            .partition_point(|e| u64::from(e.relative_offset) <= relative);
+        let below = self.entries.partition_point(|e| u64::from(e.relative_offset) <= relative);
         below.checked_sub(1).map(|i| self.entries[i])
     }
 
@@ -107,8 +99,7 @@ impl OffsetIndex {
             0
         } else {
             let relative = offset.0 - self.base_offset.0;
-            self.entries
-                .partition_point(|e| u64::from(e.relative_offset) < relative)
+            self.entries.partition_point(|e| u64::from(e.relative_offset) < relative)
         };
         self.entries.truncate(keep);
     }
@@ -122,10 +113,7 @@ impl OffsetIndex {
         );
         let relative = offset.0 - self.base_offset.0;
         u32::try_from(relative).unwrap_or_else(|_| {
-            panic!(
-                "offset {offset} is too far from base {} for a 32-bit relative offset",
-                self.base_offset
-            )
+            panic!("offset {offset} is too far from base {} for a 32-bit relative offset", self.base_offset)
         })
     }
 }

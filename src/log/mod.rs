@@ -103,8 +103,6 @@ pub mod segment;
 
 pub use config::LogConfig;
 pub use index::{IndexEntry, OffsetIndex};
-pub use partition_log::{
-    AppendInfo, DeletedSegment, Lookup, OffsetOutOfRange, PartitionLog, RetentionReason,
-};
+pub use partition_log::{AppendInfo, DeletedSegment, Lookup, OffsetOutOfRange, PartitionLog, RetentionReason};
 pub use record::{NewRecord, Record, RECORD_OVERHEAD_BYTES};
 pub use segment::{Segment, SegmentPosition};

@@ -127,12 +127,7 @@ impl PartitionLog {
     pub fn new(tp: TopicPartition, config: LogConfig, now: SimTime) -> PartitionLog {
         let mut segments = BTreeMap::new();
         segments.insert(Offset(0), Segment::new(Offset(0), now));
-        let log = PartitionLog {
-            tp,
-            config,
-            segments,
-            high_watermark: Offset(0),
-        };
+        let log = PartitionLog { tp, config, segments, high_watermark: Offset(0) };
         log.check_invariants();
         log
     }
@@ -190,10 +185,7 @@ impl PartitionLog {
 
     /// The segment new records go to.
     pub fn active_segment(&self) -> &Segment {
-        let (_, segment) = self
-            .segments
-            .last_key_value()
-            .expect("a log always has an active segment");
+        let (_, segment) = self.segments.last_key_value().expect("a log always has an active segment");
         segment
     }
 
@@ -207,24 +199,16 @@ impl PartitionLog {
         let base_offset = self.log_end_offset();
         let mut rolled = Vec::new();
         for record in records {
-            if self
-                .active_segment()
-                .should_roll(now, record.size_bytes(), &self.config)
-            {
+            if self.active_segment().should_roll(now, record.size_bytes(), &self.config) {
                 rolled.push(self.roll(now));
             }
             let offset = self.log_end_offset();
             let interval = self.config.index_interval_bytes;
-            self.active_segment_mut()
-                .append(now, Record { offset, record }, interval);
+            self.active_segment_mut().append(now, Record { offset, record }, interval);
         }
         let last_offset = Offset(self.log_end_offset().0 - 1);
         self.check_invariants();
-        AppendInfo {
-            base_offset,
-            last_offset,
-            rolled,
-        }
+        AppendInfo { base_offset, last_offset, rolled }
     }
 
     /// Read records with offsets in `[from, upto)` (`upto` is clamped to the log end offset),
@@ -233,12 +217,7 @@ impl PartitionLog {
     ///
     /// `from == log end offset`, or `from >= upto`, is an empty read, not an error: a caught-up
     /// consumer or follower simply gets nothing yet.
-    pub fn read(
-        &self,
-        from: Offset,
-        max_bytes: u64,
-        upto: Offset,
-    ) -> Result<Vec<Record>, OffsetOutOfRange> {
+    pub fn read(&self, from: Offset, max_bytes: u64, upto: Offset) -> Result<Vec<Record>, OffsetOutOfRange> {
         if from < self.log_start_offset() || from > self.log_end_offset() {
             return Err(self.out_of_range(from));
         }
@@ -268,12 +247,8 @@ impl PartitionLog {
             return Err(self.out_of_range(offset));
         }
         let segment = self.segment_for(offset);
-        let found = segment
-            .find(offset)
-            .expect("an offset inside the log is inside the segment chosen for it");
-        let index_entry = found
-            .index_entry
-            .map(|e| (segment.index().absolute_offset(e), e.position));
+        let found = segment.find(offset).expect("an offset inside the log is inside the segment chosen for it");
+        let index_entry = found.index_entry.map(|e| (segment.index().absolute_offset(e), e.position));
         Ok(Lookup {
             segment_base: segment.base_offset(),
             segment_file: segment.file_name(),
@@ -292,19 +267,13 @@ impl PartitionLog {
     pub fn apply_retention(&mut self, now: SimTime) -> Vec<DeletedSegment> {
         let mut deleted = Vec::new();
         if let Some(cutoff) = self.retention_cutoff(now) {
-            while self
-                .oldest_deletable()
-                .is_some_and(|s| s.max_timestamp() <= cutoff)
-            {
+            while self.oldest_deletable().is_some_and(|s| s.max_timestamp() <= cutoff) {
                 deleted.push(self.delete_oldest(RetentionReason::Time));
             }
         }
         if let Some(limit) = self.config.retention_bytes {
             let mut total = self.size_bytes();
-            while self
-                .oldest_deletable()
-                .is_some_and(|s| total - s.size_bytes() >= limit)
-            {
+            while self.oldest_deletable().is_some_and(|s| total - s.size_bytes() >= limit) {
                 let gone = self.delete_oldest(RetentionReason::Size);
                 total -= gone.size_bytes;
                 deleted.push(gone);
@@ -346,18 +315,12 @@ impl PartitionLog {
     }
 
     fn first_segment(&self) -> &Segment {
-        let (_, segment) = self
-            .segments
-            .first_key_value()
-            .expect("a log always has an active segment");
+        let (_, segment) = self.segments.first_key_value().expect("a log always has an active segment");
         segment
     }
 
     fn active_segment_mut(&mut self) -> &mut Segment {
-        self.segments
-            .values_mut()
-            .next_back()
-            .expect("a log always has an active segment")
+        self.segments.values_mut().next_back().expect("a log always has an active segment")
     }
 
     /// The segment that would hold `offset`: the greatest base `<= offset` (a range search).
@@ -373,9 +336,7 @@ impl PartitionLog {
     /// Every record from `from` on, across segments, in offset order.
     fn records_from(&self, from: Offset) -> impl Iterator<Item = &Record> {
         let start = self.segment_for(from).base_offset();
-        self.segments
-            .range(start..)
-            .flat_map(move |(_, s)| s.records_from(from))
+        self.segments.range(start..).flat_map(move |(_, s)| s.records_from(from))
     }
 
     /// Close the active segment and open an empty one at the log end offset; returns its base.
@@ -400,15 +361,8 @@ impl PartitionLog {
     }
 
     fn delete_oldest(&mut self, reason: RetentionReason) -> DeletedSegment {
-        let (_, segment) = self
-            .segments
-            .pop_first()
-            .expect("a log always has an active segment");
-        assert!(
-            !self.segments.is_empty(),
-            "{}: deleted the active segment",
-            self.tp
-        );
+        let (_, segment) = self.segments.pop_first().expect("a log always has an active segment");
+        assert!(!self.segments.is_empty(), "{}: deleted the active segment", self.tp);
         DeletedSegment {
             base_offset: segment.base_offset(),
             file_name: segment.file_name(),
@@ -419,11 +373,7 @@ impl PartitionLog {
     }
 
     fn out_of_range(&self, requested: Offset) -> OffsetOutOfRange {
-        OffsetOutOfRange {
-            requested,
-            log_start_offset: self.log_start_offset(),
-            log_end_offset: self.log_end_offset(),
-        }
+        OffsetOutOfRange { requested, log_start_offset: self.log_start_offset(), log_end_offset: self.log_end_offset() }
     }
 
     /// Assert the invariants listed on [`PartitionLog`], in time linear in the segment count.
@@ -437,16 +387,11 @@ impl PartitionLog {
             if let Some(expected) = expected_base {
                 assert_eq!(base, expected, "{}: offsets not contiguous", self.tp);
             }
-            assert!(
-                base == active_base || !segment.is_empty(),
-                "{}: closed segment {base} is empty",
-                self.tp
-            );
+            assert!(base == active_base || !segment.is_empty(), "{}: closed segment {base} is empty", self.tp);
             expected_base = Some(segment.next_offset());
         }
         assert!(
-            self.log_start_offset() <= self.high_watermark
-                && self.high_watermark <= self.log_end_offset(),
+            self.log_start_offset() <= self.high_watermark && self.high_watermark <= self.log_end_offset(),
             "{}: high watermark {} outside [{}, {}]",
             self.tp,
             self.high_watermark,
@@ -477,9 +422,7 @@ mod tests {
     }
 
     fn batch(first_seq: u64, count: u64, size: u64, ts_ms: u64) -> Vec<NewRecord> {
-        (first_seq..first_seq + count)
-            .map(|s| rec(s, size, ts_ms))
-            .collect()
+        (first_seq..first_seq + count).map(|s| rec(s, size, ts_ms)).collect()
     }
 
     fn config(segment_bytes: u64) -> LogConfig {
@@ -529,16 +472,10 @@ mod tests {
     fn append_assigns_dense_offsets_and_reports_rolls() {
         let mut log = PartitionLog::new(tp(), config(300), SimTime::ZERO);
         let first = log.append(SimTime::ZERO, batch(0, 2, 100, 0));
-        assert_eq!(
-            (first.base_offset, first.last_offset),
-            (Offset(0), Offset(1))
-        );
+        assert_eq!((first.base_offset, first.last_offset), (Offset(0), Offset(1)));
         assert!(first.rolled.is_empty());
         let second = log.append(SimTime::ZERO, batch(2, 5, 100, 0));
-        assert_eq!(
-            (second.base_offset, second.last_offset),
-            (Offset(2), Offset(6))
-        );
+        assert_eq!((second.base_offset, second.last_offset), (Offset(2), Offset(6)));
         assert_eq!(second.rolled, vec![Offset(3), Offset(6)]);
         assert_eq!(log.log_end_offset(), Offset(7));
         assert_eq!(log.size_bytes(), 700);
@@ -569,29 +506,14 @@ mod tests {
         let mut log = PartitionLog::new(tp(), config(300), SimTime::ZERO);
         log.append(SimTime::ZERO, batch(0, 10, 100, 0));
         let offsets = |v: Vec<Record>| v.iter().map(|r| r.offset.0).collect::<Vec<_>>();
-        assert_eq!(
-            offsets(log.read(Offset(2), 350, Offset(10)).unwrap()),
-            vec![2, 3, 4]
-        );
-        assert_eq!(
-            offsets(log.read(Offset(2), 1000, Offset(4)).unwrap()),
-            vec![2, 3]
-        );
-        assert_eq!(
-            offsets(log.read(Offset(2), 1, Offset(10)).unwrap()),
-            vec![2]
-        );
-        assert_eq!(
-            offsets(log.read(Offset(8), 1000, Offset(99)).unwrap()),
-            vec![8, 9]
-        );
+        assert_eq!(offsets(log.read(Offset(2), 350, Offset(10)).unwrap()), vec![2, 3, 4]);
+        assert_eq!(offsets(log.read(Offset(2), 1000, Offset(4)).unwrap()), vec![2, 3]);
+        assert_eq!(offsets(log.read(Offset(2), 1, Offset(10)).unwrap()), vec![2]);
+        assert_eq!(offsets(log.read(Offset(8), 1000, Offset(99)).unwrap()), vec![8, 9]);
         assert!(log.read(Offset(10), 1000, Offset(99)).unwrap().is_empty());
         assert!(log.read(Offset(5), 1000, Offset(5)).unwrap().is_empty());
         let err = log.read(Offset(11), 1000, Offset(99)).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "offset 11 is out of range [log start offset 0, log end offset 10]"
-        );
+        assert_eq!(err.to_string(), "offset 11 is out of range [log start offset 0, log end offset 10]");
     }
 
     #[test]
@@ -609,10 +531,7 @@ mod tests {
         assert!(log.apply_retention(SimTime::from_millis(999)).is_empty());
         let deleted = log.apply_retention(SimTime::from_millis(1000));
         let names: Vec<_> = deleted.iter().map(|d| d.file_name.as_str()).collect();
-        assert_eq!(
-            names,
-            ["00000000000000000000.log", "00000000000000000003.log"]
-        );
+        assert_eq!(names, ["00000000000000000000.log", "00000000000000000003.log"]);
         assert_eq!(deleted[0].reason.to_string(), "retention.ms");
         assert_eq!(log.log_start_offset(), Offset(6));
         // The active segment survives even when everything is old.
@@ -644,10 +563,7 @@ mod tests {
         log.set_high_watermark(Offset(8));
         log.truncate_to(Offset(7));
         assert_eq!(bases(&log), vec![0, 3, 6]);
-        assert_eq!(
-            (log.log_end_offset(), log.high_watermark()),
-            (Offset(7), Offset(7))
-        );
+        assert_eq!((log.log_end_offset(), log.high_watermark()), (Offset(7), Offset(7)));
         log.truncate_to(Offset(6));
         assert_eq!(bases(&log), vec![0, 3, 6]);
         assert!(log.active_segment().is_empty());

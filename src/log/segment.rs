@@ -84,9 +84,7 @@ impl Segment {
     /// The records from `offset` (inclusive) to the segment's end; empty past the end.
     pub fn records_from(&self, offset: Offset) -> &[Record] {
         let slot = offset.0.saturating_sub(self.base_offset.0);
-        let slot = usize::try_from(slot)
-            .unwrap_or(usize::MAX)
-            .min(self.records.len());
+        let slot = usize::try_from(slot).unwrap_or(usize::MAX).min(self.records.len());
         &self.records[slot..]
     }
 
@@ -144,9 +142,7 @@ impl Segment {
             return false;
         }
         let full = self.size_bytes + record_size > config.segment_bytes;
-        let old = config
-            .segment_ms
-            .is_some_and(|ms| now.since(self.created_at) >= ms);
+        let old = config.segment_ms.is_some_and(|ms| now.since(self.created_at) >= ms);
         let out_of_offsets = self.len() > u64::from(u32::MAX);
         full || old || out_of_offsets
     }
@@ -155,12 +151,7 @@ impl Segment {
     /// `index_interval_bytes` have accumulated since the last one (as Kafka does, the first
     /// record of a segment gets none: position 0 is where a scan starts anyway).
     pub fn append(&mut self, now: SimTime, record: Record, index_interval_bytes: u64) {
-        assert_eq!(
-            record.offset,
-            self.next_offset(),
-            "segment {} must receive dense offsets",
-            self.base_offset
-        );
+        assert_eq!(record.offset, self.next_offset(), "segment {} must receive dense offsets", self.base_offset);
         if self.is_empty() {
             self.created_at = now;
         } else if self.bytes_since_index_entry >= index_interval_bytes {
@@ -182,17 +173,11 @@ impl Segment {
             return None;
         }
         let index_entry = self.index.lookup(offset);
-        let (start_slot, start_position) =
-            index_entry.map_or((0, 0), |e| (e.relative_offset as usize, e.position));
+        let (start_slot, start_position) = index_entry.map_or((0, 0), |e| (e.relative_offset as usize, e.position));
         let target_slot = (offset.0 - self.base_offset.0) as usize;
         let scanned = &self.records[start_slot..target_slot];
         let position = start_position + scanned.iter().map(Record::size_bytes).sum::<u64>();
-        Some(SegmentPosition {
-            index_entry,
-            position,
-            scanned_records: scanned.len() as u64,
-            slot: target_slot,
-        })
+        Some(SegmentPosition { index_entry, position, scanned_records: scanned.len() as u64, slot: target_slot })
     }
 
     /// Remove every record with offset `>= offset`, with its index entries, and recompute the
@@ -204,12 +189,7 @@ impl Segment {
         self.size_bytes = self.records.iter().map(Record::size_bytes).sum();
         let indexed_up_to = self.index.last_entry().map_or(0, |e| e.position);
         self.bytes_since_index_entry = self.size_bytes - indexed_up_to;
-        self.max_timestamp = self
-            .records
-            .iter()
-            .map(|r| r.record.timestamp)
-            .max()
-            .unwrap_or(SimTime::ZERO);
+        self.max_timestamp = self.records.iter().map(|r| r.record.timestamp).max().unwrap_or(SimTime::ZERO);
         self.check_invariants();
     }
 
@@ -217,22 +197,11 @@ impl Segment {
     /// guaranteed by `append`'s assertion, so the ends suffice.
     pub fn check_invariants(&self) {
         if let (Some(first), Some(last)) = (self.records.first(), self.records.last()) {
-            assert_eq!(
-                first.offset, self.base_offset,
-                "segment base must be its first offset"
-            );
-            assert_eq!(
-                last.offset.next(),
-                self.next_offset(),
-                "segment offsets must be dense"
-            );
+            assert_eq!(first.offset, self.base_offset, "segment base must be its first offset");
+            assert_eq!(last.offset.next(), self.next_offset(), "segment offsets must be dense");
         }
         let indexed_up_to = self.index.last_entry().map_or(0, |e| e.position);
-        assert!(
-            indexed_up_to <= self.size_bytes,
-            "index of segment {} points past its end",
-            self.base_offset
-        );
+        assert!(indexed_up_to <= self.size_bytes, "index of segment {} points past its end", self.base_offset);
         assert_eq!(
             self.bytes_since_index_entry,
             self.size_bytes - indexed_up_to,
@@ -251,20 +220,9 @@ mod tests {
     /// A record of exactly `size` bytes on the log.
     fn record(offset: u64, size: u64, ts_ms: u64) -> Record {
         let value = vec![0u8; (size - RECORD_OVERHEAD_BYTES) as usize];
-        let id = RecordId {
-            producer: 0,
-            seq: offset,
-        };
-        let record = NewRecord {
-            id,
-            key: None,
-            value,
-            timestamp: SimTime::from_millis(ts_ms),
-        };
-        Record {
-            offset: Offset(offset),
-            record,
-        }
+        let id = RecordId { producer: 0, seq: offset };
+        let record = NewRecord { id, key: None, value, timestamp: SimTime::from_millis(ts_ms) };
+        Record { offset: Offset(offset), record }
     }
 
     fn segment(base: u64, count: u64, size: u64, interval: u64) -> Segment {
@@ -286,16 +244,9 @@ mod tests {
     fn index_gets_an_entry_every_interval_bytes_but_not_for_the_first_record() {
         // 100-byte records with a 250-byte interval: entries before records 3, 6, 9.
         let s = segment(10, 10, 100, 250);
-        let entries: Vec<(Offset, u64)> = s
-            .index()
-            .entries()
-            .iter()
-            .map(|&e| (s.index().absolute_offset(e), e.position))
-            .collect();
-        assert_eq!(
-            entries,
-            vec![(Offset(13), 300), (Offset(16), 600), (Offset(19), 900)]
-        );
+        let entries: Vec<(Offset, u64)> =
+            s.index().entries().iter().map(|&e| (s.index().absolute_offset(e), e.position)).collect();
+        assert_eq!(entries, vec![(Offset(13), 300), (Offset(16), 600), (Offset(19), 900)]);
         assert_eq!(s.size_bytes(), 1000);
         assert_eq!(s.next_offset(), Offset(20));
         assert_eq!(s.max_timestamp(), SimTime::from_millis(19));
@@ -305,16 +256,10 @@ mod tests {
     fn find_scans_forward_from_the_index_entry() {
         let s = segment(10, 10, 100, 250);
         let p = s.find(Offset(15)).unwrap();
-        assert_eq!(
-            p.index_entry.map(|e| s.index().absolute_offset(e)),
-            Some(Offset(13))
-        );
+        assert_eq!(p.index_entry.map(|e| s.index().absolute_offset(e)), Some(Offset(13)));
         assert_eq!((p.position, p.scanned_records, p.slot), (500, 2, 5));
         let p = s.find(Offset(11)).unwrap();
-        assert_eq!(
-            (p.index_entry, p.position, p.scanned_records),
-            (None, 100, 1)
-        );
+        assert_eq!((p.index_entry, p.position, p.scanned_records), (None, 100, 1));
         assert_eq!(s.find(Offset(9)), None);
         assert_eq!(s.find(Offset(20)), None);
     }
@@ -323,10 +268,7 @@ mod tests {
     fn truncate_recomputes_sizes_and_index() {
         let mut s = segment(10, 10, 100, 250);
         s.truncate_to(Offset(15));
-        assert_eq!(
-            (s.len(), s.size_bytes(), s.next_offset()),
-            (5, 500, Offset(15))
-        );
+        assert_eq!((s.len(), s.size_bytes(), s.next_offset()), (5, 500, Offset(15)));
         assert_eq!(s.index().entries().len(), 1);
         assert_eq!(s.bytes_since_index_entry(), 200);
         assert_eq!(s.max_timestamp(), SimTime::from_millis(14));

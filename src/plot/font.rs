@@ -35,11 +35,7 @@ pub fn ensure_registered() {
 /// Registers one face; the bytes are compiled in, so a parse failure is a build defect.
 fn register(name: &str, style: FontStyle, bytes: &'static [u8]) {
     let parsed = register_font(name, style, bytes).is_ok();
-    assert!(
-        parsed,
-        "the bundled DejaVu Sans ({name}, {}) must parse",
-        style.as_str()
-    );
+    assert!(parsed, "the bundled DejaVu Sans ({name}, {}) must parse", style.as_str());
 }
 
 /// A regular text style of `size` pixels in the bundled family.

@@ -93,10 +93,7 @@ pub enum PlotError {
 impl PlotError {
     /// A drawing failure for `path`.
     fn draw(path: &Path, error: impl Display) -> PlotError {
-        PlotError::Draw {
-            path: path.to_path_buf(),
-            message: error.to_string(),
-        }
+        PlotError::Draw { path: path.to_path_buf(), message: error.to_string() }
     }
 }
 
@@ -107,35 +104,21 @@ impl PlotError {
 pub fn render_all(trace: &Trace, out_dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let mut written = throughput::render(trace, out_dir)?;
     written.extend(ordering::render(trace, out_dir)?);
-    written.push(write_text(
-        out_dir,
-        "throughput.csv",
-        &series::throughput_csv(trace),
-    )?);
-    written.push(write_text(
-        out_dir,
-        "ordering.csv",
-        &series::ordering_csv(trace),
-    )?);
+    written.push(write_text(out_dir, "throughput.csv", &series::throughput_csv(trace))?);
+    written.push(write_text(out_dir, "ordering.csv", &series::ordering_csv(trace))?);
     Ok(written)
 }
 
 /// Creates `out_dir` if it does not exist yet.
 fn ensure_dir(out_dir: &Path) -> Result<(), PlotError> {
-    std::fs::create_dir_all(out_dir).map_err(|source| PlotError::CreateDir {
-        path: out_dir.to_path_buf(),
-        source,
-    })
+    std::fs::create_dir_all(out_dir).map_err(|source| PlotError::CreateDir { path: out_dir.to_path_buf(), source })
 }
 
 /// Writes `text` to `out_dir/name`.
 fn write_text(out_dir: &Path, name: &str, text: &str) -> Result<PathBuf, PlotError> {
     ensure_dir(out_dir)?;
     let path = out_dir.join(name);
-    std::fs::write(&path, text).map_err(|source| PlotError::Write {
-        path: path.clone(),
-        source,
-    })?;
+    std::fs::write(&path, text).map_err(|source| PlotError::Write { path: path.clone(), source })?;
     Ok(path)
 }
 
@@ -152,28 +135,18 @@ trait Figure {
 }
 
 /// Writes `figure` as `out_dir/stem.png` and `out_dir/stem.svg`.
-fn render_figure(
-    figure: &impl Figure,
-    out_dir: &Path,
-    stem: &str,
-) -> Result<Vec<PathBuf>, PlotError> {
+fn render_figure(figure: &impl Figure, out_dir: &Path, stem: &str) -> Result<Vec<PathBuf>, PlotError> {
     ensure_dir(out_dir)?;
     font::ensure_registered();
     let png = out_dir.join(format!("{stem}.png"));
     {
         let root = BitMapBackend::new(&png, figure.size()).into_drawing_area();
-        figure
-            .draw(&root)
-            .and_then(|()| root.present())
-            .map_err(|e| PlotError::draw(&png, e))?;
+        figure.draw(&root).and_then(|()| root.present()).map_err(|e| PlotError::draw(&png, e))?;
     }
     let svg = out_dir.join(format!("{stem}.svg"));
     {
         let root = SVGBackend::new(&svg, figure.size()).into_drawing_area();
-        figure
-            .draw(&root)
-            .and_then(|()| root.present())
-            .map_err(|e| PlotError::draw(&svg, e))?;
+        figure.draw(&root).and_then(|()| root.present()).map_err(|e| PlotError::draw(&svg, e))?;
     }
     Ok(vec![png, svg])
 }
@@ -196,32 +169,17 @@ mod tests {
     fn renders(trace: &Trace, name: &str) {
         let dir = scratch_dir(name);
         let files = render_all(trace, &dir).expect("rendering succeeds");
-        let names: Vec<String> = files
-            .iter()
-            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-            .collect();
-        let expected = [
-            "throughput.png",
-            "throughput.svg",
-            "ordering.png",
-            "ordering.svg",
-            "throughput.csv",
-            "ordering.csv",
-        ];
+        let names: Vec<String> = files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+        let expected =
+            ["throughput.png", "throughput.svg", "ordering.png", "ordering.svg", "throughput.csv", "ordering.csv"];
         assert_eq!(names, expected);
         for file in &files {
             let bytes = std::fs::read(file).expect("written file is readable");
             match file.extension().and_then(|e| e.to_str()) {
-                Some("png") => assert!(
-                    bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
-                    "{} is a PNG",
-                    file.display()
-                ),
-                Some("svg") => assert!(
-                    String::from_utf8_lossy(&bytes).contains("<svg"),
-                    "{} is an SVG",
-                    file.display()
-                ),
+                Some("png") => assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{} is a PNG", file.display()),
+                Some("svg") => {
+                    assert!(String::from_utf8_lossy(&bytes).contains("<svg"), "{} is an SVG", file.display())
+                }
                 _ => assert!(bytes.starts_with(b"time_s,") || bytes.starts_with(b"view,")),
             }
         }
@@ -249,9 +207,7 @@ mod tests {
     #[test]
     fn renders_two_topics_and_actions() {
         let mut t = small_trace();
-        let action = Event::ActionStarted {
-            action: "crash broker-1".into(),
-        };
+        let action = Event::ActionStarted { action: "crash broker-1".into() };
         t.record(SimTime::from_millis(2100), NodeName("sim".into()), action);
         send(&mut t, 2200, &tp("audit", 0), &[7]);
         ack(&mut t, 2300, &tp("audit", 0), 0, &[7]);

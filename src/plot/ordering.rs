@@ -60,11 +60,7 @@ const MAX_MARKED_SENDS: usize = 400;
 /// Writes `ordering.png` and `ordering.svg` into `out_dir` and returns their paths.
 pub fn render(trace: &Trace, out_dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let data = series::ordering(trace);
-    let figure = OrderingFigure {
-        partitions: data.partitions(),
-        labels: data.labels(),
-        data,
-    };
+    let figure = OrderingFigure { partitions: data.partitions(), labels: data.labels(), data };
     render_figure(&figure, out_dir, "ordering")
 }
 
@@ -80,10 +76,7 @@ struct OrderingFigure {
 
 impl Figure for OrderingFigure {
     fn size(&self) -> (u32, u32) {
-        (
-            WIDTH,
-            TITLE_HEIGHT + HEADING_HEIGHT + self.rows() as u32 * ROW_HEIGHT + SEND_PANEL_HEIGHT,
-        )
+        (WIDTH, TITLE_HEIGHT + HEADING_HEIGHT + self.rows() as u32 * ROW_HEIGHT + SEND_PANEL_HEIGHT)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
@@ -113,10 +106,7 @@ impl OrderingFigure {
 
     /// The colour of a key label: its index in the sorted list of labels.
     fn label_color(&self, label: &str) -> plotters::style::RGBColor {
-        let index = self
-            .labels
-            .binary_search_by(|l| l.as_str().cmp(label))
-            .unwrap_or(0);
+        let index = self.labels.binary_search_by(|l| l.as_str().cmp(label)).unwrap_or(0);
         style::palette(index)
     }
 
@@ -141,19 +131,14 @@ impl OrderingFigure {
         let entries: Vec<LegendEntry> = self
             .labels
             .iter()
-            .map(|l| LegendEntry {
-                label: l.clone(),
-                color: self.label_color(l),
-                swatch: Swatch::Dot,
-            })
+            .map(|l| LegendEntry { label: l.clone(), color: self.label_color(l), swatch: Swatch::Dot })
             .collect();
         draw_legend(&legend, "key", &entries)
     }
 
     /// The heading of the upper panel, saying what is left out.
     fn heading(&self, partitions: usize) -> String {
-        let mut text =
-            "offset vs time, as consumed (one row per partition, colour = key)".to_string();
+        let mut text = "offset vs time, as consumed (one row per partition, colour = key)".to_string();
         if partitions == 0 {
             text = "offset vs time, as consumed (no data)".to_string();
         } else if partitions > MAX_ROWS {
@@ -240,14 +225,7 @@ impl OrderingFigure {
     ) -> DrawResult<DB> {
         let within = |p: &&AckedPoint| limit.is_none_or(|l| p.send_index <= l);
         let x_end = limit.or(self.data.max_send_index()).map_or(1, |m| m + 1);
-        let y_end = self
-            .data
-            .acked
-            .iter()
-            .filter(within)
-            .map(|p| p.offset.0)
-            .max()
-            .map_or(1, |m| m + 1);
+        let y_end = self.data.acked.iter().filter(within).map(|p| p.offset.0).max().map_or(1, |m| m + 1);
         let mut builder = ChartBuilder::on(area);
         if let Some(caption) = caption {
             builder.caption(caption, font::text(14.0));
@@ -266,16 +244,8 @@ impl OrderingFigure {
             .draw()?;
         for ((tp, _producer), points) in self.sent_lines() {
             let color = self.partition_color(tp);
-            let style = ShapeStyle {
-                color: color.to_rgba(),
-                filled: false,
-                stroke_width: self.line_width(tp),
-            };
-            let xy: Vec<(u64, u64)> = points
-                .into_iter()
-                .filter(within)
-                .map(|p| (p.send_index, p.offset.0))
-                .collect();
+            let style = ShapeStyle { color: color.to_rgba(), filled: false, stroke_width: self.line_width(tp) };
+            let xy: Vec<(u64, u64)> = points.into_iter().filter(within).map(|p| (p.send_index, p.offset.0)).collect();
             chart.draw_series(LineSeries::new(xy.iter().copied(), style))?;
             if markers {
                 chart.draw_series(xy.iter().map(|&xy| Circle::new(xy, 3, color.filled())))?;
@@ -320,11 +290,7 @@ impl OrderingFigure {
 }
 
 /// The dots worth drawing: the first of each key in every cell of the [`DOT_GRID`].
-fn visible_dots<'p>(
-    points: &[&'p ConsumedPoint],
-    x_end: f64,
-    y_end: u64,
-) -> Vec<&'p ConsumedPoint> {
+fn visible_dots<'p>(points: &[&'p ConsumedPoint], x_end: f64, y_end: u64) -> Vec<&'p ConsumedPoint> {
     let mut seen: BTreeSet<(u64, u64, &'p str)> = BTreeSet::new();
     let mut dots = Vec::new();
     for &p in points {

@@ -152,13 +152,7 @@ impl Throughput {
 
     /// The highest rate of any line, for the y axis (zero when nothing flowed).
     pub fn max_rate(&self) -> f64 {
-        let max_count = self
-            .series
-            .iter()
-            .flat_map(|s| s.counts.iter())
-            .copied()
-            .max()
-            .unwrap_or(0);
+        let max_count = self.series.iter().flat_map(|s| s.counts.iter()).copied().max().unwrap_or(0);
         if self.bucket.0 == 0 {
             0.0
         } else {
@@ -200,9 +194,7 @@ impl Buckets {
     fn ensure(&mut self, tp: &TopicPartition) {
         for kind in [RateKind::Produced, RateKind::Consumed] {
             for key in keys_of(tp) {
-                self.counts
-                    .entry((kind, key))
-                    .or_insert_with(|| vec![0; self.n]);
+                self.counts.entry((kind, key)).or_insert_with(|| vec![0; self.n]);
             }
         }
     }
@@ -221,11 +213,7 @@ impl Buckets {
 
 /// The three lines a record in `tp` counts towards.
 fn keys_of(tp: &TopicPartition) -> [SeriesKey; 3] {
-    [
-        SeriesKey::Partition(tp.clone()),
-        SeriesKey::Topic(tp.topic.clone()),
-        SeriesKey::All,
-    ]
+    [SeriesKey::Partition(tp.clone()), SeriesKey::Topic(tp.topic.clone()), SeriesKey::All]
 }
 
 /// Buckets a trace's acknowledged and consumed records.
@@ -235,38 +223,18 @@ fn keys_of(tp: &TopicPartition) -> [SeriesKey; 3] {
 pub fn throughput(trace: &Trace) -> Throughput {
     let end = trace_end(trace);
     let width = bucket_width(SimDuration(end.0));
-    let n = if trace.entries().is_empty() {
-        0
-    } else {
-        end.0.div_ceil(width.0).max(1) as usize
-    };
-    let mut buckets = Buckets {
-        width,
-        n,
-        counts: BTreeMap::new(),
-    };
+    let n = if trace.entries().is_empty() { 0 } else { end.0.div_ceil(width.0).max(1) as usize };
+    let mut buckets = Buckets { width, n, counts: BTreeMap::new() };
     for entry in trace.entries() {
         match &entry.event {
             Event::Sent { tp, .. } => buckets.ensure(tp),
-            Event::Acked { tp, ids, .. } => {
-                buckets.add(RateKind::Produced, tp, entry.time, ids.len())
-            }
-            Event::Consumed { tp, records } => {
-                buckets.add(RateKind::Consumed, tp, entry.time, records.len())
-            }
+            Event::Acked { tp, ids, .. } => buckets.add(RateKind::Produced, tp, entry.time, ids.len()),
+            Event::Consumed { tp, records } => buckets.add(RateKind::Consumed, tp, entry.time, records.len()),
             _ => {}
         }
     }
-    let series = buckets
-        .counts
-        .into_iter()
-        .map(|((kind, key), counts)| RateSeries { kind, key, counts })
-        .collect();
-    Throughput {
-        bucket: width,
-        end,
-        series,
-    }
+    let series = buckets.counts.into_iter().map(|((kind, key), counts)| RateSeries { kind, key, counts }).collect();
+    Throughput { bucket: width, end, series }
 }
 
 /// The throughput plot's data as CSV: `time_s,series,kind,records_per_s`.
@@ -383,35 +351,25 @@ pub fn record_label(key: &Option<Vec<u8>>, id: RecordId) -> String {
 /// records never sent in this trace or never acknowledged do not appear in the second panel.
 pub fn ordering(trace: &Trace) -> Ordering {
     let mut sent: BTreeMap<RecordId, u64> = BTreeMap::new();
-    let mut data = Ordering {
-        end: trace_end(trace),
-        ..Ordering::default()
-    };
+    let mut data = Ordering { end: trace_end(trace), ..Ordering::default() };
     for entry in trace.entries() {
         match &entry.event {
             Event::Sent { id, .. } => {
                 let next = sent.len() as u64;
                 sent.entry(*id).or_insert(next);
             }
-            Event::Acked {
-                tp,
-                base_offset,
-                ids,
-            } => push_acked(&mut data.acked, &sent, tp, *base_offset, ids),
-            Event::Consumed { tp, records } => {
-                data.consumed.extend(records.iter().map(|r| ConsumedPoint {
-                    time: entry.time,
-                    tp: tp.clone(),
-                    offset: r.offset,
-                    label: record_label(&r.key, r.id),
-                }))
-            }
+            Event::Acked { tp, base_offset, ids } => push_acked(&mut data.acked, &sent, tp, *base_offset, ids),
+            Event::Consumed { tp, records } => data.consumed.extend(records.iter().map(|r| ConsumedPoint {
+                time: entry.time,
+                tp: tp.clone(),
+                offset: r.offset,
+                label: record_label(&r.key, r.id),
+            })),
             _ => {}
         }
     }
     data.consumed.sort_by(|a, b| a.tp.cmp(&b.tp));
-    data.acked
-        .sort_by(|a, b| (&a.tp, a.send_index, a.offset).cmp(&(&b.tp, b.send_index, b.offset)));
+    data.acked.sort_by(|a, b| (&a.tp, a.send_index, a.offset).cmp(&(&b.tp, b.send_index, b.offset)));
     data
 }
 
@@ -426,12 +384,7 @@ fn push_acked(
     for (i, id) in ids.iter().enumerate() {
         if let Some(&send_index) = sent.get(id) {
             let offset = Offset(base.0 + i as u64);
-            acked.push(AckedPoint {
-                tp: tp.clone(),
-                send_index,
-                id: *id,
-                offset,
-            });
+            acked.push(AckedPoint { tp: tp.clone(), send_index, id: *id, offset });
         }
     }
 }
@@ -446,11 +399,7 @@ pub fn ordering_csv(trace: &Trace) -> String {
     let data = ordering(trace);
     let mut out = String::from("view,partition,x,offset,label\n");
     for p in &data.consumed {
-        let (tp, t, label) = (
-            csv_field(&p.tp.to_string()),
-            p.time.as_secs_f64(),
-            csv_field(&p.label),
-        );
+        let (tp, t, label) = (csv_field(&p.tp.to_string()), p.time.as_secs_f64(), csv_field(&p.label));
         let _ = writeln!(out, "consumed,{tp},{t:.3},{},{label}", p.offset);
     }
     for p in &data.acked {
@@ -489,44 +438,20 @@ pub(crate) mod tests {
     pub(crate) fn send(trace: &mut Trace, ms: u64, tp: &TopicPartition, seqs: &[u64]) {
         for &seq in seqs {
             let key = Some(format!("k{}", seq % 2).into_bytes());
-            let event = Event::Sent {
-                id: rid(seq),
-                tp: tp.clone(),
-                key,
-                value: vec![],
-            };
-            trace.record(
-                SimTime::from_millis(ms),
-                NodeName("producer-a".into()),
-                event,
-            );
+            let event = Event::Sent { id: rid(seq), tp: tp.clone(), key, value: vec![] };
+            trace.record(SimTime::from_millis(ms), NodeName("producer-a".into()), event);
         }
     }
 
     /// Records an acknowledgement of `seqs` at `base` in `tp` at `ms`.
     pub(crate) fn ack(trace: &mut Trace, ms: u64, tp: &TopicPartition, base: u64, seqs: &[u64]) {
         let ids = seqs.iter().map(|&s| rid(s)).collect();
-        let event = Event::Acked {
-            tp: tp.clone(),
-            base_offset: Offset(base),
-            ids,
-        };
-        trace.record(
-            SimTime::from_millis(ms),
-            NodeName("producer-a".into()),
-            event,
-        );
+        let event = Event::Acked { tp: tp.clone(), base_offset: Offset(base), ids };
+        trace.record(SimTime::from_millis(ms), NodeName("producer-a".into()), event);
     }
 
     /// Records consumer `node` receiving `seqs` from `tp` at offsets from `base`, at `ms`.
-    pub(crate) fn consume(
-        trace: &mut Trace,
-        ms: u64,
-        node: &str,
-        tp: &TopicPartition,
-        base: u64,
-        seqs: &[u64],
-    ) {
+    pub(crate) fn consume(trace: &mut Trace, ms: u64, node: &str, tp: &TopicPartition, base: u64, seqs: &[u64]) {
         let records = seqs
             .iter()
             .enumerate()
@@ -537,14 +462,7 @@ pub(crate) mod tests {
                 value: vec![],
             })
             .collect();
-        trace.record(
-            SimTime::from_millis(ms),
-            NodeName(node.into()),
-            Event::Consumed {
-                tp: tp.clone(),
-                records,
-            },
-        );
+        trace.record(SimTime::from_millis(ms), NodeName(node.into()), Event::Consumed { tp: tp.clone(), records });
     }
 
     /// Two partitions of one topic, three records, read by two consumers; ends at 2s.
@@ -558,11 +476,7 @@ pub(crate) mod tests {
         ack(&mut t, 30, &p0, 0, &[0, 2]);
         consume(&mut t, 1500, "consumer-a", &p0, 0, &[0, 2]);
         consume(&mut t, 1600, "consumer-b", &p0, 0, &[0]);
-        t.record(
-            SimTime::from_millis(2000),
-            NodeName("sim".into()),
-            Event::NodeCrashed,
-        );
+        t.record(SimTime::from_millis(2000), NodeName("sim".into()), Event::NodeCrashed);
         t
     }
 
@@ -588,23 +502,12 @@ pub(crate) mod tests {
         let data = throughput(&small_trace());
         assert_eq!(data.bucket, SimDuration::from_millis(20));
         assert_eq!(data.bucket_count(), 100);
-        let line = |kind, key: SeriesKey| {
-            data.series
-                .iter()
-                .find(|s| s.kind == kind && s.key == key)
-                .unwrap()
-        };
+        let line = |kind, key: SeriesKey| data.series.iter().find(|s| s.kind == kind && s.key == key).unwrap();
         let p0 = SeriesKey::Partition(tp("orders", 0));
         assert_eq!(line(RateKind::Produced, p0.clone()).counts[1], 2);
         assert_eq!(line(RateKind::Produced, SeriesKey::All).counts[1], 3);
         assert_eq!(line(RateKind::Consumed, p0).counts[75], 2);
-        assert_eq!(
-            line(RateKind::Consumed, p0_sum())
-                .counts
-                .iter()
-                .sum::<u64>(),
-            3
-        );
+        assert_eq!(line(RateKind::Consumed, p0_sum()).counts.iter().sum::<u64>(), 3);
         assert_eq!(data.topic_count(), 1);
         assert_eq!(data.rate(2), 100.0);
         assert_eq!(data.max_rate(), 150.0);
@@ -628,9 +531,7 @@ pub(crate) mod tests {
         assert!(lines.contains(&"1.500,orders-*,consumed,100.000"));
         assert!(lines.contains(&"1.600,orders-0,consumed,50.000"));
         let first_consumed = lines.iter().position(|l| l.contains(",consumed,")).unwrap();
-        assert!(lines[1..first_consumed]
-            .iter()
-            .all(|l| l.contains(",produced,")));
+        assert!(lines[1..first_consumed].iter().all(|l| l.contains(",produced,")));
     }
 
     #[test]
@@ -646,19 +547,9 @@ pub(crate) mod tests {
     #[test]
     fn ordering_places_acked_records_by_send_order() {
         let data = ordering(&small_trace());
-        let sent: Vec<(String, u64, u64)> = data
-            .acked
-            .iter()
-            .map(|p| (p.tp.to_string(), p.send_index, p.offset.0))
-            .collect();
-        assert_eq!(
-            sent,
-            vec![
-                ("orders-0".into(), 0, 0),
-                ("orders-0".into(), 2, 1),
-                ("orders-1".into(), 1, 0)
-            ]
-        );
+        let sent: Vec<(String, u64, u64)> =
+            data.acked.iter().map(|p| (p.tp.to_string(), p.send_index, p.offset.0)).collect();
+        assert_eq!(sent, vec![("orders-0".into(), 0, 0), ("orders-0".into(), 2, 1), ("orders-1".into(), 1, 0)]);
         assert_eq!(data.consumed.len(), 3);
         assert_eq!(data.labels(), vec!["k0".to_string()]);
         assert_eq!(data.partitions(), vec![tp("orders", 0), tp("orders", 1)]);
@@ -681,28 +572,14 @@ pub(crate) mod tests {
     #[test]
     fn actions_are_listed_in_trace_order() {
         let mut t = small_trace();
-        let crash = Event::ActionStarted {
-            action: "crash broker-1".into(),
-        };
+        let crash = Event::ActionStarted { action: "crash broker-1".into() };
         t.record(SimTime::from_millis(2500), NodeName("sim".into()), crash);
-        assert_eq!(
-            actions(&t),
-            vec![(SimTime::from_millis(2500), "crash broker-1".to_string())]
-        );
+        assert_eq!(actions(&t), vec![(SimTime::from_millis(2500), "crash broker-1".to_string())]);
     }
 
     #[test]
     fn labels_fall_back_for_missing_or_binary_keys() {
-        assert_eq!(
-            record_label(
-                &None,
-                RecordId {
-                    producer: 3,
-                    seq: 0
-                }
-            ),
-            "p3 (null key)"
-        );
+        assert_eq!(record_label(&None, RecordId { producer: 3, seq: 0 }), "p3 (null key)");
         assert_eq!(record_label(&Some(b"user-7".to_vec()), rid(0)), "user-7");
         assert_eq!(record_label(&Some(vec![0, 0xff]), rid(0)), "b'\\x00\\xff'");
         assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");

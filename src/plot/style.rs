@@ -12,8 +12,7 @@ use plotters::prelude::{Circle, DrawingBackend};
 use plotters::style::{Color, RGBColor, ShapeStyle};
 
 /// What drawing into backend `DB` may fail with.
-pub(crate) type DrawResult<DB> =
-    Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+pub(crate) type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
 /// Ten colours that stay distinguishable on white (Tableau 10), in a fixed order so a given
 /// partition or key gets the same colour in every run.
@@ -31,12 +30,8 @@ pub(crate) const PALETTE: [RGBColor; 10] = [
 ];
 
 /// Darker shades for per-topic totals, so a topic's line never shares a partition's colour.
-pub(crate) const DARK_PALETTE: [RGBColor; 4] = [
-    RGBColor(60, 60, 60),
-    RGBColor(120, 60, 20),
-    RGBColor(20, 40, 110),
-    RGBColor(20, 90, 40),
-];
+pub(crate) const DARK_PALETTE: [RGBColor; 4] =
+    [RGBColor(60, 60, 60), RGBColor(120, 60, 20), RGBColor(20, 40, 110), RGBColor(20, 90, 40)];
 
 /// The overall total and other reference marks.
 pub(crate) const INK: RGBColor = RGBColor(0, 0, 0);
@@ -86,19 +81,11 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
     area.draw_text(title, &font::bold(14.0), (8, 12))?;
     let (_, height) = area.dim_in_pixel();
     let rows = ((height as i32 - 40) / LEGEND_ROW).max(1) as usize;
-    let shown = if entries.len() > rows {
-        rows.saturating_sub(1)
-    } else {
-        entries.len()
-    };
+    let shown = if entries.len() > rows { rows.saturating_sub(1) } else { entries.len() };
     for (i, entry) in entries.iter().take(shown).enumerate() {
         let y = 40 + i as i32 * LEGEND_ROW;
         draw_swatch(area, entry, y)?;
-        area.draw(&Text::new(
-            entry.label.clone(),
-            (44, y - 7),
-            font::text(13.0),
-        ))?;
+        area.draw(&Text::new(entry.label.clone(), (44, y - 7), font::text(13.0)))?;
     }
     if shown < entries.len() {
         let y = 40 + shown as i32 * LEGEND_ROW;
@@ -109,16 +96,8 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
 }
 
 /// Draws one swatch centred on row height `y`.
-fn draw_swatch<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    entry: &LegendEntry,
-    y: i32,
-) -> DrawResult<DB> {
-    let style = |w: u32| ShapeStyle {
-        color: entry.color.to_rgba(),
-        filled: false,
-        stroke_width: w,
-    };
+fn draw_swatch<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, entry: &LegendEntry, y: i32) -> DrawResult<DB> {
+    let style = |w: u32| ShapeStyle { color: entry.color.to_rgba(), filled: false, stroke_width: w };
     match entry.swatch {
         Swatch::Line(w) => area.draw(&PathElement::new(vec![(8, y), (38, y)], style(w))),
         Swatch::Dashed(w) => {

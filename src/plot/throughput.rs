@@ -5,9 +5,7 @@
 //! numbers come from [`series::throughput`]; this file only draws them.
 
 use super::series::{self, RateKind, RateSeries, SeriesKey, Throughput};
-use super::style::{
-    self, axis_top, draw_legend, DrawResult, LegendEntry, Swatch, ACTION_GREY, INK, LEGEND_WIDTH,
-};
+use super::style::{self, axis_top, draw_legend, DrawResult, LegendEntry, Swatch, ACTION_GREY, INK, LEGEND_WIDTH};
 use super::{font, render_figure, Figure, PlotError};
 use crate::trace::Trace;
 use crate::types::SimTime;
@@ -30,10 +28,7 @@ const ACTION_LABEL_CHARS: usize = 40;
 
 /// Writes `throughput.png` and `throughput.svg` into `out_dir` and returns their paths.
 pub fn render(trace: &Trace, out_dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
-    let figure = ThroughputFigure {
-        data: series::throughput(trace),
-        actions: series::actions(trace),
-    };
+    let figure = ThroughputFigure { data: series::throughput(trace), actions: series::actions(trace) };
     render_figure(&figure, out_dir, "throughput")
 }
 
@@ -84,15 +79,8 @@ impl ThroughputFigure {
         let (width, _) = area.dim_in_pixel();
         let (plot, legend) = area.split_horizontally(width.saturating_sub(LEGEND_WIDTH));
         let lines = self.lines(kind);
-        let has_data = self
-            .data
-            .of_kind(kind)
-            .any(|s| s.counts.iter().any(|&c| c > 0));
-        let caption = if has_data {
-            title.to_string()
-        } else {
-            format!("{title} (no data)")
-        };
+        let has_data = self.data.of_kind(kind).any(|s| s.counts.iter().any(|&c| c > 0));
+        let caption = if has_data { title.to_string() } else { format!("{title} (no data)") };
         let mut chart = ChartBuilder::on(&plot)
             .caption(caption, font::text(18.0))
             .margin(12)
@@ -109,11 +97,8 @@ impl ThroughputFigure {
             .draw()?;
         self.draw_actions(&mut chart, y_top, kind == RateKind::Produced)?;
         for line in &lines {
-            let style = ShapeStyle {
-                color: line.legend.color.to_rgba(),
-                filled: false,
-                stroke_width: stroke(&line.legend),
-            };
+            let style =
+                ShapeStyle { color: line.legend.color.to_rgba(), filled: false, stroke_width: stroke(&line.legend) };
             chart.draw_series(LineSeries::new(line.points.iter().copied(), style))?;
         }
         let mut entries: Vec<LegendEntry> = lines.into_iter().map(|l| l.legend).collect();
@@ -157,10 +142,7 @@ impl ThroughputFigure {
                 }
                 SeriesKey::All => entry("all (total)".to_string(), INK, 3),
             };
-            lines.push(Line {
-                points: self.steps(series),
-                legend,
-            });
+            lines.push(Line { points: self.steps(series), legend });
         }
         lines
     }
@@ -184,19 +166,10 @@ impl ThroughputFigure {
         y_top: f64,
         labelled: bool,
     ) -> DrawResult<DB> {
-        let grey = ShapeStyle {
-            color: ACTION_GREY.to_rgba(),
-            filled: false,
-            stroke_width: 1,
-        };
+        let grey = ShapeStyle { color: ACTION_GREY.to_rgba(), filled: false, stroke_width: 1 };
         for (i, (time, action)) in self.actions.iter().enumerate() {
             let x = time.as_secs_f64();
-            chart.draw_series(DashedLineSeries::new(
-                vec![(x, 0.0), (x, y_top)],
-                6,
-                4,
-                grey,
-            ))?;
+            chart.draw_series(DashedLineSeries::new(vec![(x, 0.0), (x, y_top)], 6, 4, grey))?;
             if labelled {
                 let label: String = action.chars().take(ACTION_LABEL_CHARS).collect();
                 let y = y_top * (0.98 - 0.07 * (i % 3) as f64);
@@ -210,11 +183,7 @@ impl ThroughputFigure {
 
 /// A legend entry for a line of stroke `width`.
 fn entry(label: String, color: RGBColor, width: u32) -> LegendEntry {
-    LegendEntry {
-        label,
-        color,
-        swatch: Swatch::Line(width),
-    }
+    LegendEntry { label, color, swatch: Swatch::Line(width) }
 }
 
 /// The stroke width a legend entry stands for.

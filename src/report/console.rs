@@ -9,8 +9,10 @@ use std::fmt::Write as _;
 
 /// The console lines of a run, each prefixed with its simulated time and node.
 pub fn render(scenario: &Scenario, trace: &Trace) -> String {
-    let printing: BTreeSet<NodeName> = scenario.consumers.iter().filter(|c| c.print).map(|c| consumer_node(&c.name)).collect();
-    let echoing: BTreeSet<NodeName> = scenario.producers.iter().filter(|p| p.print).map(|p| producer_node(&p.name)).collect();
+    let printing: BTreeSet<NodeName> =
+        scenario.consumers.iter().filter(|c| c.print).map(|c| consumer_node(&c.name)).collect();
+    let echoing: BTreeSet<NodeName> =
+        scenario.producers.iter().filter(|p| p.print).map(|p| producer_node(&p.name)).collect();
     let admin = admin_node();
     let mut out = String::new();
     for e in trace.entries() {
@@ -18,7 +20,15 @@ pub fn render(scenario: &Scenario, trace: &Trace) -> String {
         match &e.event {
             Event::Consumed { tp, records } if printing.contains(&e.node) => {
                 for r in records {
-                    let _ = writeln!(out, "{prefix}: {}:{}:{}: key={} value={}", tp.topic, tp.partition, r.offset, py_key(&r.key), py_bytes(&r.value));
+                    let _ = writeln!(
+                        out,
+                        "{prefix}: {}:{}:{}: key={} value={}",
+                        tp.topic,
+                        tp.partition,
+                        r.offset,
+                        py_key(&r.key),
+                        py_bytes(&r.value)
+                    );
                 }
             }
             Event::Sent { value, .. } if echoing.contains(&e.node) => {
@@ -53,7 +63,12 @@ pub fn render(scenario: &Scenario, trace: &Trace) -> String {
     out
 }
 
-fn dump_lines(out: &mut String, prefix: &str, tp: &crate::types::TopicPartition, dump: &Result<crate::protocol::admin::LogDump, crate::protocol::ErrorCode>) {
+fn dump_lines(
+    out: &mut String,
+    prefix: &str,
+    tp: &crate::types::TopicPartition,
+    dump: &Result<crate::protocol::admin::LogDump, crate::protocol::ErrorCode>,
+) {
     let d = match dump {
         Ok(d) => d,
         Err(e) => {
@@ -61,14 +76,28 @@ fn dump_lines(out: &mut String, prefix: &str, tp: &crate::types::TopicPartition,
             return;
         }
     };
-    let _ = writeln!(out, "{prefix}: {tp}: log start offset {}, log end offset {}, {} segment(s)", d.log_start_offset, d.log_end_offset, d.segments.len());
+    let _ = writeln!(
+        out,
+        "{prefix}: {tp}: log start offset {}, log end offset {}, {} segment(s)",
+        d.log_start_offset,
+        d.log_end_offset,
+        d.segments.len()
+    );
     for s in &d.segments {
         let index = s.file.replace(".log", ".index");
-        let _ = writeln!(out, "{prefix}:   {} + {}  base offset {}, {} records, {} bytes, {} index entries", s.file, index, s.base_offset, s.records, s.size_bytes, s.index_entries);
+        let _ = writeln!(
+            out,
+            "{prefix}:   {} + {}  base offset {}, {} records, {} bytes, {} index entries",
+            s.file, index, s.base_offset, s.records, s.size_bytes, s.index_entries
+        );
     }
     match &d.lookup {
         Some(Ok(l)) => {
-            let _ = writeln!(out, "{prefix}: lookup offset {}: segment {} (base {} is the greatest base <= {})", l.offset, l.segment_file, l.segment_base, l.offset);
+            let _ = writeln!(
+                out,
+                "{prefix}: lookup offset {}: segment {} (base {} is the greatest base <= {})",
+                l.offset, l.segment_file, l.segment_base, l.offset
+            );
             match l.index_entry {
                 Some((o, pos)) => {
                     let _ = writeln!(out, "{prefix}:   sparse index entry: offset {o} at byte {pos}; scanned {} record(s) forward to byte {}", l.scanned_records, l.position);

@@ -118,7 +118,8 @@ impl Summary {
     /// The summary as stable text (no wall time).
     pub fn to_text(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(s, "== summary: {} (seed {}, {} ms simulated) ==", self.scenario, self.seed, self.simulated_ms);
+        let _ =
+            writeln!(s, "== summary: {} (seed {}, {} ms simulated) ==", self.scenario, self.seed, self.simulated_ms);
         let _ = writeln!(
             s,
             "records: sent={} acked={} consumed={} send_failures={}",

@@ -205,7 +205,9 @@ pub fn validate(keys: &[KeySpec], scope: &str, key: &str, value: &toml::Value) -
 fn validate_int(key: &str, value: &toml::Value, min: i64, max: i64) -> Result<String, String> {
     let n = match value {
         toml::Value::Integer(i) => *i,
-        toml::Value::String(s) => s.trim().parse().map_err(|_| format!("`{key}` must be a whole number, not \"{s}\""))?,
+        toml::Value::String(s) => {
+            s.trim().parse().map_err(|_| format!("`{key}` must be a whole number, not \"{s}\""))?
+        }
         other => return Err(format!("`{key}` must be a whole number, not {}", show(other))),
     };
     if n < min || n > max {

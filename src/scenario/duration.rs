@@ -27,7 +27,9 @@ fn parse_part<'a>(text: &str, rest: &'a str) -> Result<(u64, &'a str), String> {
     let digits_end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
     let (digits, after) = rest.split_at(digits_end);
     if digits.is_empty() {
-        return Err(format!("`{text}` is not a duration: write a whole number and a unit, e.g. \"500ms\", \"2s\", \"1h\""));
+        return Err(format!(
+            "`{text}` is not a duration: write a whole number and a unit, e.g. \"500ms\", \"2s\", \"1h\""
+        ));
     }
     let unit_end = after.find(|c: char| c.is_ascii_digit()).unwrap_or(after.len());
     let (unit, tail) = after.split_at(unit_end);

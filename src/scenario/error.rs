@@ -28,7 +28,10 @@ pub enum ScenarioError {
     },
     /// No scenario has that name, and no such file exists.
     #[error("no scenario named `{name}`; available: {available}")]
-    #[diagnostic(code(kafkasim::unknown_scenario), help("run `kafkasim list` to see them, or give a path to a .toml file"))]
+    #[diagnostic(
+        code(kafkasim::unknown_scenario),
+        help("run `kafkasim list` to see them, or give a path to a .toml file")
+    )]
     NotFound {
         /// What was asked for.
         name: String,

@@ -22,9 +22,8 @@ use std::path::{Path, PathBuf};
 
 /// Parse and validate scenario text. `shown_as` names the file in error messages.
 pub fn parse(text: &str, shown_as: &str, path: &Path) -> Result<Scenario, ScenarioError> {
-    let raw: file::ScenarioFile = toml::from_str(text).map_err(|e| {
-        ScenarioError::at(shown_as, text, e.span(), e.message().trim().to_string())
-    })?;
+    let raw: file::ScenarioFile = toml::from_str(text)
+        .map_err(|e| ScenarioError::at(shown_as, text, e.span(), e.message().trim().to_string()))?;
     validate::validate(raw, shown_as, text, path)
 }
 
@@ -47,7 +46,8 @@ pub fn default_dir() -> PathBuf {
 
 /// Every `.toml` file in `dir`, sorted by name.
 pub fn files_in(dir: &Path) -> Result<Vec<PathBuf>, ScenarioError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| ScenarioError::Io { path: dir.to_path_buf(), reason: e.to_string() })?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| ScenarioError::Io { path: dir.to_path_buf(), reason: e.to_string() })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))

@@ -172,7 +172,8 @@ fn assignment(cx: &Ctx, raw: &Spanned<Vec<Vec<i64>>>, cluster: &ClusterSpec) -> 
             ids.push(BrokerId(b as u32));
         }
         if ids.is_empty() {
-            return cx.err(raw.span(), "replica_assignment has a partition with no replicas (InvalidReplicaAssignment)");
+            return cx
+                .err(raw.span(), "replica_assignment has a partition with no replicas (InvalidReplicaAssignment)");
         }
         out.push(ids);
     }
@@ -203,7 +204,11 @@ fn action(cx: &Ctx, r: &ActionFile, cluster: &ClusterSpec) -> Res<Action> {
     };
     match r.action.get_ref().as_str() {
         "create-topic" => {
-            let name = r.topic.clone().ok_or(()).or_else(|_| cx.err(r.action.span(), "`create-topic` needs `topic = \"...\"`"))?;
+            let name = r
+                .topic
+                .clone()
+                .ok_or(())
+                .or_else(|_| cx.err(r.action.span(), "`create-topic` needs `topic = \"...\"`"))?;
             let file = TopicFile {
                 name,
                 partitions: r.partitions.clone(),
@@ -262,7 +267,10 @@ fn producer(cx: &Ctx, p: &Spanned<ProducerFile>, known: &BTreeSet<TopicName>, au
         (Some(rate), None) => {
             let v = *rate.get_ref();
             if !(v.is_finite() && v > 0.0 && v <= 10_000_000.0) {
-                return cx.err(rate.span(), format!("rate_per_s must be a positive number of records per second (at most 10000000), not {v}"));
+                return cx.err(
+                    rate.span(),
+                    format!("rate_per_s must be a positive number of records per second (at most 10000000), not {v}"),
+                );
             }
             ((1_000_000.0 / v).round() as u64).max(1)
         }
@@ -313,13 +321,13 @@ fn key_source(cx: &Ctx, k: &Spanned<String>) -> Res<KeySource> {
     let inner = &text[open + 1..close];
     let parsed = inner.split_once("..").and_then(|(a, b)| Some((a.parse::<u64>().ok()?, b.parse::<u64>().ok()?)));
     match parsed {
-        Some((lo, hi)) if hi > lo => Ok(KeySource::Range {
-            prefix: text[..open].to_string(),
-            lo,
-            hi,
-            suffix: text[close + 1..].to_string(),
-        }),
-        _ => cx.err(k.span(), format!("keys `{text}`: write a range as `prefix{{LO..HI}}` with LO < HI, e.g. \"user-{{0..100}}\"")),
+        Some((lo, hi)) if hi > lo => {
+            Ok(KeySource::Range { prefix: text[..open].to_string(), lo, hi, suffix: text[close + 1..].to_string() })
+        }
+        _ => cx.err(
+            k.span(),
+            format!("keys `{text}`: write a range as `prefix{{LO..HI}}` with LO < HI, e.g. \"user-{{0..100}}\""),
+        ),
     }
 }
 
@@ -348,9 +356,13 @@ fn consumer(cx: &Ctx, c: &Spanned<ConsumerFile>, known: &BTreeSet<TopicName>, au
 fn unique_names(cx: &Ctx, raw: &ScenarioFile) -> Res<()> {
     let mut seen = BTreeSet::new();
     for n in raw.producers.iter().map(|p| &p.get_ref().name).chain(raw.consumers.iter().map(|c| &c.get_ref().name)) {
-        let legal = !n.get_ref().is_empty() && n.get_ref().chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        let legal =
+            !n.get_ref().is_empty() && n.get_ref().chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
         if !legal {
-            return cx.err(n.span(), format!("client name `{}` must be non-empty letters, digits, '.', '_' or '-'", n.get_ref()));
+            return cx.err(
+                n.span(),
+                format!("client name `{}` must be non-empty letters, digits, '.', '_' or '-'", n.get_ref()),
+            );
         }
         if !seen.insert(n.get_ref().clone()) {
             return cx.err(n.span(), format!("client name `{}` is used twice", n.get_ref()));
@@ -367,10 +379,17 @@ fn expect(cx: &Ctx, raw: Option<&Spanned<ExpectFile>>, known: &BTreeSet<TopicNam
         Some(t) => {
             for name in [&t.numerator, &t.denominator] {
                 if !known.contains(&TopicName::new(name)) {
-                    return cx.err(span, format!("throughput_ratio names topic `{name}`, which the scenario does not create"));
+                    return cx.err(
+                        span,
+                        format!("throughput_ratio names topic `{name}`, which the scenario does not create"),
+                    );
                 }
             }
-            Some(ThroughputRatio { numerator: TopicName::new(&t.numerator), denominator: TopicName::new(&t.denominator), min: t.min })
+            Some(ThroughputRatio {
+                numerator: TopicName::new(&t.numerator),
+                denominator: TopicName::new(&t.denominator),
+                min: t.min,
+            })
         }
         None => None,
     };

@@ -84,7 +84,8 @@ pub fn controller(s: &Scenario) -> Controller {
         default_replication_factor: c.uint("default.replication.factor") as u32,
         max_replication_factor: 1,
     };
-    let brokers: BTreeMap<BrokerId, NodeName> = s.cluster.broker_ids().into_iter().map(|b| (b, NodeName::broker(b))).collect();
+    let brokers: BTreeMap<BrokerId, NodeName> =
+        s.cluster.broker_ids().into_iter().map(|b| (b, NodeName::broker(b))).collect();
     let mut controller = Controller::new(config, brokers);
     for t in &s.topics {
         controller.create_at_startup(create_request(t, &s.broker));
@@ -119,7 +120,11 @@ fn producer_config(c: &Config) -> ProducerConfig {
         buffer_memory: c.uint("buffer.memory"),
         max_block: ms(c, "max.block.ms"),
         metadata_max_age: ms(c, "metadata.max.age.ms"),
-        unkeyed: if c.text("partitioner.class") == "round-robin" { UnkeyedStrategy::RoundRobin } else { UnkeyedStrategy::Sticky },
+        unkeyed: if c.text("partitioner.class") == "round-robin" {
+            UnkeyedStrategy::RoundRobin
+        } else {
+            UnkeyedStrategy::Sticky
+        },
     }
 }
 
@@ -166,7 +171,10 @@ pub fn consumer(s: &Scenario, c: &ConsumerSpec) -> Consumer {
 fn create_request(t: &TopicSpec, broker: &Config) -> CreateTopicRequest {
     CreateTopicRequest {
         name: t.name.clone(),
-        partitions: t.partitions.or(t.assignment.as_ref().map(|a| a.len() as u32)).unwrap_or(broker.uint("num.partitions") as u32),
+        partitions: t
+            .partitions
+            .or(t.assignment.as_ref().map(|a| a.len() as u32))
+            .unwrap_or(broker.uint("num.partitions") as u32),
         replication_factor: t.replication_factor.unwrap_or(broker.uint("default.replication.factor") as u32),
         assignment: t.assignment.clone(),
         config: t.config.clone(),
@@ -182,7 +190,9 @@ pub fn admin(s: &Scenario) -> AdminClient {
             Action::CreateTopic(t) => AdminCommand::Admin(AdminRequest::CreateTopic(create_request(t, &s.broker))),
             Action::DeleteTopic(t) => AdminCommand::Admin(AdminRequest::DeleteTopic(t.clone())),
             Action::ListTopics => AdminCommand::Admin(AdminRequest::ListTopics),
-            Action::SetConfig { key, value } => AdminCommand::Admin(AdminRequest::SetConfig { key: key.clone(), value: value.clone() }),
+            Action::SetConfig { key, value } => {
+                AdminCommand::Admin(AdminRequest::SetConfig { key: key.clone(), value: value.clone() })
+            }
             Action::DumpLog { tp, lookup } => AdminCommand::DumpLog(DumpLogRequest { tp: tp.clone(), lookup: *lookup }),
         };
         script.push((SimTime::ZERO.plus(a.at), command));

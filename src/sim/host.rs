@@ -88,7 +88,8 @@ pub async fn run_node<N: Node + 'static>(core: N, cfg: HostConfig) -> turmoil::R
         let listener = TcpListener::bind(("0.0.0.0", PORT)).await?;
         tokio::task::spawn_local(accept_loop(listener, tx.clone()));
     }
-    let mut host = Host { core, cfg, tx, inbound: BTreeMap::new(), outbound: BTreeMap::new(), next_conn: 0, finished: false };
+    let mut host =
+        Host { core, cfg, tx, inbound: BTreeMap::new(), outbound: BTreeMap::new(), next_conn: 0, finished: false };
     host.cfg.recorder.record(now(), &host.cfg.name, Event::NodeStarted);
     let mut next_tick = tokio::time::Instant::now();
     loop {
@@ -203,8 +204,12 @@ impl<N: Node> Host<N> {
 
     async fn on_message(&mut self, t: SimTime, from: Source, message: Message) {
         let input = match (from, message) {
-            (Source::Inbound(conn), Message::Request(correlation, request)) => Input::Request { conn, correlation, request },
-            (Source::Outbound(peer), Message::Response(correlation, response)) => Input::Response { from: peer, correlation, response },
+            (Source::Inbound(conn), Message::Request(correlation, request)) => {
+                Input::Request { conn, correlation, request }
+            }
+            (Source::Outbound(peer), Message::Response(correlation, response)) => {
+                Input::Response { from: peer, correlation, response }
+            }
             (_, _) => {
                 let error = "a request arrived on an outbound connection, or a response on an inbound one".to_string();
                 self.cfg.recorder.record(t, &self.cfg.name, Event::BadFrame { error });

@@ -40,8 +40,14 @@ pub struct SimError {
 /// A fixed simulated wall-clock start (2024-01-01T00:00:00Z), so nothing depends on today.
 const EPOCH_SECS: u64 = 1_704_067_200;
 
-fn register<N, F>(sim: &mut turmoil::Sim<'_>, name: &NodeName, listen: bool, tick: Duration, recorder: &Recorder, make: F)
-where
+fn register<N, F>(
+    sim: &mut turmoil::Sim<'_>,
+    name: &NodeName,
+    listen: bool,
+    tick: Duration,
+    recorder: &Recorder,
+    make: F,
+) where
     N: Node + 'static,
     F: Fn() -> N + 'static,
 {
@@ -96,7 +102,8 @@ pub fn run_with(scenario: &Scenario, seed: u64, detail: TraceDetail) -> Result<T
         .build();
     let recorder = Recorder::new(detail);
     add_hosts(&mut sim, scenario, seed, tick, &recorder);
-    let fail = |sim: &turmoil::Sim<'_>, e: Box<dyn std::error::Error>| SimError { at: sim.elapsed(), reason: e.to_string() };
+    let fail =
+        |sim: &turmoil::Sim<'_>, e: Box<dyn std::error::Error>| SimError { at: sim.elapsed(), reason: e.to_string() };
     while sim.elapsed() < duration {
         sim.step().map_err(|e| fail(&sim, e))?;
     }
@@ -118,7 +125,9 @@ fn add_hosts(sim: &mut turmoil::Sim<'_>, s: &Scenario, seed: u64, tick: Duration
     }
     for (i, p) in s.producers.iter().enumerate() {
         let (sc, spec) = (s.clone(), p.clone());
-        register(sim, &build::producer_node(&p.name), false, tick, recorder, move || build::producer(&sc, i, &spec, seed));
+        register(sim, &build::producer_node(&p.name), false, tick, recorder, move || {
+            build::producer(&sc, i, &spec, seed)
+        });
     }
     for c in &s.consumers {
         let (sc, spec) = (s.clone(), c.clone());
