@@ -561,7 +561,7 @@ mod tests {
             .map(|seq| NewRecord {
                 id: RecordId { producer: 0, seq },
                 key: None,
-                value: vec![b'x'; 80],
+                value: vec![b'x'; 80].into(),
                 timestamp: now,
             })
             .collect();

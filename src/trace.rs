@@ -13,6 +13,7 @@ use crate::protocol::admin::{AdminError, LogDump, SegmentSummary};
 use crate::protocol::produce::Acks;
 use crate::protocol::ErrorCode;
 use crate::types::{BrokerId, NodeName, Offset, RecordId, SimTime, TopicName, TopicPartition};
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt::{self, Write as _};
@@ -25,9 +26,9 @@ pub struct ConsumedRecord {
     /// Who produced it.
     pub id: RecordId,
     /// Its key.
-    pub key: Option<Vec<u8>>,
+    pub key: Option<Bytes>,
     /// Its value.
-    pub value: Vec<u8>,
+    pub value: Bytes,
 }
 
 /// Why a segment disappeared.
@@ -134,9 +135,9 @@ pub enum Event {
         /// The partition the partitioner chose.
         tp: TopicPartition,
         /// The key.
-        key: Option<Vec<u8>>,
+        key: Option<Bytes>,
         /// The value.
-        value: Vec<u8>,
+        value: Bytes,
     },
     /// A produce request went out.
     ProduceRequested {
@@ -296,7 +297,7 @@ pub fn py_bytes(bytes: &[u8]) -> String {
 }
 
 /// Python's rendering of an optional key: `None` or `b'...'`.
-pub fn py_key(key: &Option<Vec<u8>>) -> String {
+pub fn py_key(key: &Option<Bytes>) -> String {
     key.as_ref().map_or_else(|| "None".to_string(), |k| py_bytes(k))
 }
 

@@ -120,8 +120,8 @@ fn apply_append(log: &mut PartitionLog, model: &mut Model, sizes: &[(Option<u8>,
             model.next_seq += 1;
             NewRecord {
                 id: RecordId { producer: 0, seq: model.next_seq },
-                key: key.map(|k| vec![k; usize::from(k)]),
-                value: vec![value; usize::from(value)],
+                key: key.map(|k| vec![k; usize::from(k)].into()),
+                value: vec![value; usize::from(value)].into(),
                 timestamp: model.now,
             }
         })

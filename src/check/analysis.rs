@@ -107,7 +107,7 @@ impl Analysis {
             Event::Sent { key, tp, .. } => {
                 self.sent += 1;
                 if let Some(k) = key {
-                    self.key_partitions.entry((tp.topic.clone(), k.clone())).or_default().insert(tp.clone());
+                    self.key_partitions.entry((tp.topic.clone(), k.to_vec())).or_default().insert(tp.clone());
                 }
             }
             Event::Acked { tp, base_offset, ids } => {

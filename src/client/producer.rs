@@ -247,7 +247,7 @@ impl Producer {
         out
     }
 
-    fn next_record(&mut self) -> (RecordId, Option<Vec<u8>>, Vec<u8>) {
+    fn next_record(&mut self) -> (RecordId, Option<bytes::Bytes>, bytes::Bytes) {
         let (key, value) = self.workload.next_record();
         let id = RecordId { producer: self.index, seq: self.next_seq };
         self.next_seq += 1;

@@ -6,6 +6,7 @@
 //! the run's seed, so the same seed draws the same keys.
 
 use crate::types::{SimDuration, SimTime};
+use bytes::Bytes;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -92,29 +93,29 @@ impl WorkloadCursor {
     }
 
     /// Generate the next record's key and value and schedule the one after.
-    pub fn next_record(&mut self) -> (Option<Vec<u8>>, Vec<u8>) {
+    pub fn next_record(&mut self) -> (Option<Bytes>, Bytes) {
         assert!(!self.is_done(), "a finished workload generates nothing");
         self.generated += 1;
         self.next_at = self.next_at.plus(self.workload.interval);
         let n = self.generated;
         let mut value = match &self.workload.values {
-            ValueSource::List(list) => list[(n - 1) as usize % list.len()].clone(),
-            ValueSource::Template(t) => t.replace("{n}", &n.to_string()),
+            ValueSource::List(list) => list[(n - 1) as usize % list.len()].clone().into_bytes(),
+            ValueSource::Template(t) => t.replace("{n}", &n.to_string()).into_bytes(),
         };
         if let Some(size) = self.workload.value_bytes {
-            while (value.len() as u64) < size {
-                value.push('.');
+            if value.len() < size as usize {
+                value.resize(size as usize, b'.');
             }
         }
         let key = match &self.workload.keys {
             KeySource::None => None,
-            KeySource::Fixed(k) => Some(k.clone().into_bytes()),
+            KeySource::Fixed(k) => Some(Bytes::from(k.clone().into_bytes())),
             KeySource::Range { prefix, lo, hi, suffix } => {
                 let k = self.rng.random_range(*lo..*hi);
-                Some(format!("{prefix}{k}{suffix}").into_bytes())
+                Some(Bytes::from(format!("{prefix}{k}{suffix}").into_bytes()))
             }
         };
-        (key, value.into_bytes())
+        (key, Bytes::from(value))
     }
 }
 
@@ -138,10 +139,10 @@ mod tests {
         let mut w = WorkloadCursor::new(workload(KeySource::None), 1);
         assert!(!w.is_due(SimTime::ZERO));
         assert!(w.is_due(SimTime::from_millis(1000)));
-        assert_eq!(w.next_record(), (None, b"1".to_vec()));
+        assert_eq!(w.next_record(), (None, Bytes::from_static(b"1")));
         assert!(!w.is_due(SimTime::from_millis(1499)));
-        assert_eq!(w.next_record().1, b"2".to_vec());
-        assert_eq!(w.next_record().1, b"3".to_vec());
+        assert_eq!(w.next_record().1, Bytes::from_static(b"2"));
+        assert_eq!(w.next_record().1, Bytes::from_static(b"3"));
         assert!(w.is_done());
     }
 

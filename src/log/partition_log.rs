@@ -416,7 +416,7 @@ mod tests {
         NewRecord {
             id: RecordId { producer: 0, seq },
             key: None,
-            value: vec![0u8; (size - RECORD_OVERHEAD_BYTES) as usize],
+            value: vec![0u8; (size - RECORD_OVERHEAD_BYTES) as usize].into(),
             timestamp: SimTime::from_millis(ts_ms),
         }
     }

@@ -1,6 +1,7 @@
 //! A record: what a producer sends and a consumer reads, once the log has given it an offset.
 
 use crate::types::{Offset, RecordId, SimTime};
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 /// Bytes a record costs on top of its key and value. Kafka's v2 record format spends a few
@@ -14,9 +15,9 @@ pub struct NewRecord {
     /// Who sent it, for the checkers (travels like a producer id + sequence in a batch header).
     pub id: RecordId,
     /// The partitioning key, if any (`key=None` in the seed's consumer output).
-    pub key: Option<Vec<u8>>,
+    pub key: Option<Bytes>,
     /// The payload.
-    pub value: Vec<u8>,
+    pub value: Bytes,
     /// When the producer created it (Kafka's `CreateTime`).
     pub timestamp: SimTime,
 }

@@ -221,7 +221,7 @@ mod tests {
     fn record(offset: u64, size: u64, ts_ms: u64) -> Record {
         let value = vec![0u8; (size - RECORD_OVERHEAD_BYTES) as usize];
         let id = RecordId { producer: 0, seq: offset };
-        let record = NewRecord { id, key: None, value, timestamp: SimTime::from_millis(ts_ms) };
+        let record = NewRecord { id, key: None, value: value.into(), timestamp: SimTime::from_millis(ts_ms) };
         Record { offset: Offset(offset), record }
     }
 

@@ -334,7 +334,7 @@ impl Ordering {
 /// How a consumed record is named for colouring: its key as text when it is printable UTF-8,
 /// its Python-style bytes otherwise, and `p0 (null key)` for records without a key, because
 /// the default partitioner spreads those by producer and batch, not by key.
-pub fn record_label(key: &Option<Vec<u8>>, id: RecordId) -> String {
+pub fn record_label(key: &Option<bytes::Bytes>, id: RecordId) -> String {
     match key {
         None => format!("p{} (null key)", id.producer),
         Some(bytes) => match std::str::from_utf8(bytes) {
@@ -438,7 +438,12 @@ pub(crate) mod tests {
     pub(crate) fn send(trace: &mut Trace, ms: u64, tp: &TopicPartition, seqs: &[u64]) {
         for &seq in seqs {
             let key = Some(format!("k{}", seq % 2).into_bytes());
-            let event = Event::Sent { id: rid(seq), tp: tp.clone(), key, value: vec![] };
+            let event = Event::Sent {
+                id: rid(seq),
+                tp: tp.clone(),
+                key: key.map(bytes::Bytes::from),
+                value: bytes::Bytes::new(),
+            };
             trace.record(SimTime::from_millis(ms), NodeName("producer-a".into()), event);
         }
     }
@@ -458,8 +463,8 @@ pub(crate) mod tests {
             .map(|(i, &s)| ConsumedRecord {
                 offset: Offset(base + i as u64),
                 id: rid(s),
-                key: Some(format!("k{}", s % 2).into_bytes()),
-                value: vec![],
+                key: Some(bytes::Bytes::from(format!("k{}", s % 2))),
+                value: bytes::Bytes::new(),
             })
             .collect();
         trace.record(SimTime::from_millis(ms), NodeName(node.into()), Event::Consumed { tp: tp.clone(), records });
@@ -580,8 +585,8 @@ pub(crate) mod tests {
     #[test]
     fn labels_fall_back_for_missing_or_binary_keys() {
         assert_eq!(record_label(&None, RecordId { producer: 3, seq: 0 }), "p3 (null key)");
-        assert_eq!(record_label(&Some(b"user-7".to_vec()), rid(0)), "user-7");
-        assert_eq!(record_label(&Some(vec![0, 0xff]), rid(0)), "b'\\x00\\xff'");
+        assert_eq!(record_label(&Some(bytes::Bytes::from_static(b"user-7")), rid(0)), "user-7");
+        assert_eq!(record_label(&Some(bytes::Bytes::from_static(&[0, 0xff])), rid(0)), "b'\\x00\\xff'");
         assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");
     }
 }

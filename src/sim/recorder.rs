@@ -41,7 +41,7 @@ impl Recorder {
             (TraceDetail::Counts, Event::Consumed { tp, mut records }) => {
                 for r in &mut records {
                     r.key = None;
-                    r.value = Vec::new();
+                    r.value = bytes::Bytes::new();
                 }
                 Event::Consumed { tp, records }
             }
