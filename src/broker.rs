@@ -1,41 +1,51 @@
-//! A broker: hosts partition logs and serves producers and consumers.
+//! A broker: hosts partition replicas and serves producers, consumers and other brokers.
 //!
 //! One broker is one `kafka-server-start.sh`. It learns from the controller which partitions
-//! it hosts (by long-polling heartbeats, KRaft-style), creates a [`PartitionLog`] for each, and
-//! answers requests:
-//! - `Produce`: append to the log of a partition it leads, then acknowledge (`acks=1`/`all`)
-//!   or stay silent (`acks=0`);
-//! - `Fetch`: a long poll — records from an offset up to the high watermark, held until
-//!   `fetch.min.bytes` are available or `fetch.max.wait.ms` passes;
-//! - `ListOffsets`, `Metadata` (forwarding auto-creation of unknown topics to the controller)
-//!   and `DumpLog` (the segments and sparse index, like `kafka-dump-log.sh`).
+//! it hosts and, for each, whether it leads or follows (by long-polling heartbeats,
+//! KRaft-style), and answers requests:
+//! - `Produce` ([`produce`]): append to a partition it leads, then acknowledge per `acks` —
+//!   at once for `acks=1`, once the high watermark passes the records for `acks=all`
+//!   (refusing with `NotEnoughReplicas` when the ISR is smaller than `min.insync.replicas`),
+//!   never for `acks=0`; idempotent producers' duplicates are refused;
+//! - `Fetch` ([`fetch`]): a long poll. Consumers read up to the high watermark; follower
+//!   replicas read up to the log end offset, and their fetch offsets move the high watermark;
+//! - `OffsetsForLeaderEpoch`, `ListOffsets`, `Metadata` (forwarding auto-creation of unknown
+//!   topics to the controller) and `DumpLog` (segments and sparse index, like
+//!   `kafka-dump-log.sh`).
+//!
+//! As a follower ([`follow`]) it fetches from each partition's leader, after truncating
+//! whatever tail the new leader does not have.
 //!
 //! Every produce and fetch takes service time on the broker's [`ServiceQueue`], so a broker
 //! has a throughput ceiling (`sim.capacity.bytes.per.s`) and adding brokers adds capacity.
 //!
-//! Partitions have one replica for now, so the high watermark follows the log end offset.
-//! Follower fetching, the ISR and leader epochs arrive with replication.
+//! A broker's logs are its disk: they survive a crash ([`Node::restart`]) — except, with
+//! `sim.page.cache.loss`, records not yet flushed (`flush.messages`, `flush.ms`). Everything
+//! else (connections, waiting requests, roles) is memory and is lost.
 //!
 //! Invariants:
-//! - a broker only appends to partitions whose leader, in its latest image, is itself;
-//! - every answer to a request leaves exactly once (immediately, after service, or from a
-//!   parked fetch), except `acks=0` produces, which get none;
-//! - delayed answers leave in the order their service completed.
+//! - a broker only appends client records to partitions it leads in its latest image;
+//! - every answer to a request leaves exactly once (immediately, after service, from a parked
+//!   fetch or from the acks purgatory), except `acks=0` produces, which get none.
 
 pub mod capacity;
+pub mod fetch;
+pub mod follow;
+pub mod produce;
 
 use crate::log::{LogConfig, PartitionLog, RetentionReason};
 use crate::node::{ConnId, Input, Node, Output};
 use crate::protocol::admin::{
-    CreateTopicRequest, DumpLogRequest, DumpLogResponse, LogDump, LookupSummary, SegmentSummary,
+    AdminError, AdminResponse, CreateTopicRequest, DumpLogRequest, DumpLogResponse, LogDump, LookupSummary,
+    SegmentSummary,
 };
-use crate::protocol::controller::{BrokerHeartbeat, ForwardCreate};
-use crate::protocol::fetch::{
-    FetchRequest, FetchResponse, FetchedRecords, ListOffsetsRequest, ListOffsetsResponse, OffsetSpec,
-};
-use crate::protocol::metadata::MetadataImage;
-use crate::protocol::produce::{Acks, ProduceRequest, ProduceResponse};
+use crate::protocol::controller::{AlterPartition, AlterPartitionResponse, BrokerHeartbeat, ForwardCreate};
+use crate::protocol::fetch::{ListOffsetsRequest, ListOffsetsResponse, OffsetSpec};
+use crate::protocol::metadata::{MetadataImage, PartitionMetadata};
 use crate::protocol::{CorrelationId, ErrorCode, Request, Response};
+use crate::replication::follower::FollowerState;
+use crate::replication::leader::LeaderState;
+use crate::replication::TruncationMode;
 use crate::trace::{DeleteReason, Event};
 use crate::types::{BrokerId, NodeName, SimDuration, SimTime, TopicName, TopicPartition};
 use capacity::ServiceQueue;
@@ -59,6 +69,48 @@ pub struct BrokerConfig {
     pub heartbeat_interval: SimDuration,
     /// `sim.capacity.bytes.per.s` (0: unlimited).
     pub capacity_bytes_per_s: u64,
+    /// `min.insync.replicas` (topics may override it).
+    pub min_insync_replicas: u32,
+    /// `replica.lag.time.max.ms`.
+    pub replica_lag_time_max: SimDuration,
+    /// `replica.fetch.wait.max.ms`.
+    pub replica_fetch_wait_max: SimDuration,
+    /// `replica.fetch.max.bytes`.
+    pub replica_fetch_max_bytes: u64,
+    /// `replica.socket.timeout.ms`: how long a follower waits for a fetch answer.
+    pub replica_request_timeout: SimDuration,
+    /// `replica.fetch.backoff.ms`.
+    pub replica_fetch_backoff: SimDuration,
+    /// `replication.truncation`: KIP-101 leader epochs, or the old high-watermark rule.
+    pub truncation: TruncationMode,
+    /// `flush.messages`: fsync after this many records (None: leave it to the OS).
+    pub flush_messages: Option<u64>,
+    /// `flush.ms`: fsync after this long (None: leave it to the OS).
+    pub flush_interval: Option<SimDuration>,
+    /// `sim.page.cache.loss`: a hard crash loses records not yet flushed.
+    pub page_cache_loss: bool,
+}
+
+/// A broker's role for one partition.
+#[derive(Clone, Debug)]
+pub enum Role {
+    /// It serves reads and writes and tracks its followers.
+    Leader(LeaderState),
+    /// It copies from the leader.
+    Follower(FollowerState),
+    /// The partition has no leader (offline), or the broker does not know yet.
+    Idle,
+}
+
+/// One hosted partition: its log (the disk) and this broker's role for it.
+#[derive(Debug)]
+pub struct Replica {
+    /// The log.
+    pub log: PartitionLog,
+    /// Leader, follower or idle.
+    pub role: Role,
+    /// When the log was last flushed.
+    pub last_flush: SimTime,
 }
 
 /// A fetch waiting for data.
@@ -66,8 +118,29 @@ pub struct BrokerConfig {
 struct ParkedFetch {
     conn: ConnId,
     correlation: CorrelationId,
-    request: FetchRequest,
+    request: crate::protocol::fetch::FetchRequest,
     deadline: SimTime,
+}
+
+/// An `acks=all` produce waiting for the high watermark (Kafka's produce purgatory).
+#[derive(Clone, Debug)]
+struct PendingAck {
+    conn: ConnId,
+    correlation: CorrelationId,
+    tp: TopicPartition,
+    base_offset: crate::types::Offset,
+    /// The high watermark that acknowledges the batch (its last offset + 1).
+    required: crate::types::Offset,
+    deadline: SimTime,
+}
+
+/// A request this broker sent and awaits.
+#[derive(Clone, Debug)]
+enum Outgoing {
+    ReplicaFetch,
+    EpochQuery,
+    AlterPartition,
+    Other,
 }
 
 /// The heartbeat loop's state.
@@ -84,15 +157,18 @@ pub struct Broker {
     controller: NodeName,
     config: BrokerConfig,
     image: MetadataImage,
-    logs: BTreeMap<TopicPartition, PartitionLog>,
+    partitions: BTreeMap<TopicPartition, Replica>,
     queue: ServiceQueue,
     delayed: BTreeMap<(SimTime, u64), Output>,
     delayed_seq: u64,
     parked: Vec<ParkedFetch>,
+    pending_acks: Vec<PendingAck>,
+    outgoing: BTreeMap<CorrelationId, Outgoing>,
     heartbeat: Heartbeat,
     next_correlation: u64,
     creating: BTreeSet<TopicName>,
     next_retention_check: SimTime,
+    producers: produce::ProducerStates,
 }
 
 impl Broker {
@@ -105,33 +181,47 @@ impl Broker {
             controller,
             config,
             image: MetadataImage::default(),
-            logs: BTreeMap::new(),
+            partitions: BTreeMap::new(),
             queue,
             delayed: BTreeMap::new(),
             delayed_seq: 0,
             parked: Vec::new(),
+            pending_acks: Vec::new(),
+            outgoing: BTreeMap::new(),
             heartbeat: Heartbeat::default(),
             next_correlation: 0,
             creating: BTreeSet::new(),
             next_retention_check,
+            producers: produce::ProducerStates::default(),
         }
     }
 
-    /// The partition logs this broker hosts (for tests).
-    pub fn logs(&self) -> &BTreeMap<TopicPartition, PartitionLog> {
-        &self.logs
+    /// This broker's id.
+    pub fn id(&self) -> BrokerId {
+        self.id
+    }
+
+    /// The partitions this broker hosts (for tests and fault targeting).
+    pub fn partitions(&self) -> &BTreeMap<TopicPartition, Replica> {
+        &self.partitions
     }
 
     /// Events describing every log at the end of a run, for the checkers.
     pub fn final_events(&self) -> Vec<Event> {
-        self.logs
+        self.partitions
             .values()
-            .map(|log| Event::LogEnd {
-                tp: log.topic_partition().clone(),
-                log_start_offset: log.log_start_offset(),
-                high_watermark: log.high_watermark(),
-                log_end_offset: log.log_end_offset(),
-                segments: segment_summaries(log),
+            .map(|r| {
+                let log = &r.log;
+                let ids = log.segments().flat_map(|s| s.records().iter().map(|rec| rec.record.id)).collect();
+                Event::LogEnd {
+                    tp: log.topic_partition().clone(),
+                    is_leader: matches!(r.role, Role::Leader(_)),
+                    ids,
+                    log_start_offset: log.log_start_offset(),
+                    high_watermark: log.high_watermark(),
+                    log_end_offset: log.log_end_offset(),
+                    segments: segment_summaries(log),
+                }
             })
             .collect()
     }
@@ -139,6 +229,13 @@ impl Broker {
     fn correlation(&mut self) -> CorrelationId {
         self.next_correlation += 1;
         CorrelationId(self.next_correlation)
+    }
+
+    /// Send a request to another node, remembering what it was for.
+    fn send(&mut self, to: NodeName, request: Request, purpose: Outgoing) -> Output {
+        let correlation = self.correlation();
+        self.outgoing.insert(correlation, purpose);
+        Output::Send { to, correlation, request }
     }
 
     /// Send `response` once `bytes` of service have been done.
@@ -171,118 +268,34 @@ impl Broker {
         out
     }
 
-    /// The log of a partition this broker leads, or the error a client should see.
-    fn led_log(&mut self, tp: &TopicPartition) -> Result<&mut PartitionLog, ErrorCode> {
-        let leader = self.image.partition(tp).ok_or(ErrorCode::UnknownTopicOrPartition)?.leader;
-        if leader != Some(self.id) {
-            return Err(ErrorCode::NotLeaderOrFollower);
-        }
-        self.logs.get_mut(tp).ok_or(ErrorCode::NotLeaderOrFollower)
+    /// The partition's metadata, or the error a client should see.
+    fn partition_meta(&self, tp: &TopicPartition) -> Result<&PartitionMetadata, ErrorCode> {
+        self.image.partition(tp).ok_or(ErrorCode::UnknownTopicOrPartition)
     }
 
-    fn produce(&mut self, now: SimTime, conn: ConnId, correlation: CorrelationId, req: ProduceRequest) -> Vec<Output> {
-        let bytes: u64 = req.records.iter().map(|r| r.size_bytes()).sum();
-        let max = self.config.message_max_bytes;
-        let result = if req.records.is_empty() {
-            Err(ErrorCode::InvalidConfig)
-        } else if req.records.iter().any(|r| r.size_bytes() > max) {
-            Err(ErrorCode::RecordTooLarge)
-        } else {
-            self.led_log(&req.tp).map(|_| ())
-        };
-        let mut out = Vec::new();
-        let result = match result {
-            Ok(()) => {
-                let (base, events) = self.append(now, &req);
-                out.extend(events.into_iter().map(Output::Emit));
-                out.extend(self.wake_parked(now, Some(&req.tp)));
-                Ok(base)
-            }
-            Err(e) => Err(e),
-        };
-        if req.acks == Acks::None {
-            // acks=0: the work is done, but the producer hears nothing back.
-            self.queue.schedule(now, bytes);
-            return out;
-        }
-        let response = Response::Produce(ProduceResponse { tp: req.tp.clone(), result });
-        out.extend(self.reply_after_service(now, bytes, conn, correlation, response));
-        out
-    }
-
-    fn append(&mut self, now: SimTime, req: &ProduceRequest) -> (crate::types::Offset, Vec<Event>) {
-        let log = self.logs.get_mut(&req.tp).expect("led_log checked the log exists");
-        let ids = req.records.iter().map(|r| r.id).collect();
-        let bytes = req.records.iter().map(|r| r.size_bytes()).sum();
-        let info = log.append(now, req.records.clone());
-        // One replica: everything appended is committed at once.
-        let leo = log.log_end_offset();
-        log.set_high_watermark(leo);
-        let mut events: Vec<Event> = info
-            .rolled
-            .iter()
-            .map(|base| Event::SegmentRolled { tp: req.tp.clone(), file: format!("{:020}.log", base.0) })
-            .collect();
-        events.push(Event::Appended { tp: req.tp.clone(), base_offset: info.base_offset, ids, bytes });
-        (info.base_offset, events)
-    }
-
-    /// Try to answer a fetch now; `None` if it should keep waiting.
-    fn try_fetch(&mut self, req: &FetchRequest, force: bool) -> Option<(u64, FetchResponse)> {
-        let log = match self.led_log(&req.tp) {
-            Ok(log) => log,
-            Err(e) => return Some((0, FetchResponse { tp: req.tp.clone(), offset: req.offset, result: Err(e) })),
-        };
-        let hw = log.high_watermark();
-        let result = match log.read(req.offset, req.max_bytes, hw) {
-            Err(_) => Err(ErrorCode::OffsetOutOfRange),
-            Ok(records) => {
-                let bytes: u64 = records.iter().map(|r| r.size_bytes()).sum();
-                if bytes < req.min_bytes && !force {
-                    return None;
-                }
-                Ok(FetchedRecords { records, high_watermark: hw, log_start_offset: log.log_start_offset() })
-            }
-        };
-        let bytes = result.as_ref().map_or(0, |r| r.records.iter().map(|r| r.size_bytes()).sum());
-        Some((bytes, FetchResponse { tp: req.tp.clone(), offset: req.offset, result }))
-    }
-
-    fn fetch(&mut self, now: SimTime, conn: ConnId, correlation: CorrelationId, req: FetchRequest) -> Vec<Output> {
-        let force = req.max_wait == SimDuration::ZERO;
-        match self.try_fetch(&req, force) {
-            Some((bytes, resp)) => self.reply_after_service(now, bytes, conn, correlation, Response::Fetch(resp)),
-            None => {
-                let deadline = now.plus(req.max_wait);
-                self.parked.push(ParkedFetch { conn, correlation, request: req, deadline });
-                Vec::new()
-            }
+    /// The replica of a partition this broker leads, or the error a client should see.
+    fn led(&mut self, tp: &TopicPartition) -> Result<&mut Replica, ErrorCode> {
+        self.partition_meta(tp)?;
+        match self.partitions.get_mut(tp) {
+            Some(r) if matches!(r.role, Role::Leader(_)) => Ok(r),
+            _ => Err(ErrorCode::NotLeaderOrFollower),
         }
     }
 
-    /// Answer parked fetches that can be answered: new data for `tp`, or (with `None`) the
-    /// ones whose wait ran out.
-    fn wake_parked(&mut self, now: SimTime, tp: Option<&TopicPartition>) -> Vec<Output> {
-        let parked = std::mem::take(&mut self.parked);
-        let mut out = Vec::new();
-        for p in parked {
-            let relevant = tp.is_none_or(|tp| *tp == p.request.tp);
-            let expired = p.deadline <= now;
-            let answer = if relevant || expired { self.try_fetch(&p.request, expired) } else { None };
-            match answer {
-                Some((bytes, resp)) => {
-                    out.extend(self.reply_after_service(now, bytes, p.conn, p.correlation, Response::Fetch(resp)))
-                }
-                None => self.parked.push(p),
-            }
-        }
-        out
+    /// `min.insync.replicas` for a topic (its override, else the broker's).
+    fn min_insync(&self, topic: &TopicName) -> u32 {
+        self.image
+            .topics
+            .get(topic)
+            .and_then(|t| t.config.get("min.insync.replicas"))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(self.config.min_insync_replicas)
     }
 
     fn list_offsets(&mut self, req: &ListOffsetsRequest) -> Response {
-        let result = self.led_log(&req.tp).map(|log| match req.spec {
-            OffsetSpec::Earliest => log.log_start_offset(),
-            OffsetSpec::Latest => log.high_watermark(),
+        let result = self.led(&req.tp).map(|r| match req.spec {
+            OffsetSpec::Earliest => r.log.log_start_offset(),
+            OffsetSpec::Latest => r.log.high_watermark(),
         });
         Response::ListOffsets(ListOffsetsResponse { tp: req.tp.clone(), spec: req.spec, result })
     }
@@ -303,25 +316,25 @@ impl Broker {
                 assignment: None,
                 config: BTreeMap::new(),
             };
-            let correlation = self.correlation();
-            out.push(Output::Send {
-                to: self.controller.clone(),
-                correlation,
-                request: Request::ForwardCreate(ForwardCreate { request }),
-            });
+            out.push(self.send(
+                self.controller.clone(),
+                Request::ForwardCreate(ForwardCreate { request }),
+                Outgoing::Other,
+            ));
         }
         out
     }
 
     fn dump_log(&self, req: &DumpLogRequest) -> Response {
-        let result = match self.logs.get(&req.tp) {
+        let result = match self.partitions.get(&req.tp) {
             None => Err(ErrorCode::UnknownTopicOrPartition),
-            Some(log) => Ok(LogDump {
-                log_start_offset: log.log_start_offset(),
-                log_end_offset: log.log_end_offset(),
-                segments: segment_summaries(log),
+            Some(r) => Ok(LogDump {
+                log_start_offset: r.log.log_start_offset(),
+                log_end_offset: r.log.log_end_offset(),
+                segments: segment_summaries(&r.log),
                 lookup: req.lookup.map(|o| {
-                    log.lookup(o)
+                    r.log
+                        .lookup(o)
                         .map(|l| LookupSummary {
                             offset: o,
                             segment_file: l.segment_file,
@@ -341,6 +354,10 @@ impl Broker {
         match request {
             Request::Produce(req) => self.produce(now, conn, correlation, req),
             Request::Fetch(req) => self.fetch(now, conn, correlation, req),
+            Request::OffsetsForLeaderEpoch(req) => {
+                let response = self.offsets_for_leader_epoch(&req);
+                vec![Output::Reply { conn, correlation, response }]
+            }
             Request::ListOffsets(req) => {
                 let response = self.list_offsets(&req);
                 vec![Output::Reply { conn, correlation, response }]
@@ -351,25 +368,24 @@ impl Broker {
                 out
             }
             Request::DumpLog(req) => vec![Output::Reply { conn, correlation, response: self.dump_log(&req) }],
-            Request::Admin(_) | Request::BrokerHeartbeat(_) | Request::ForwardCreate(_) => {
-                let e =
-                    crate::protocol::admin::AdminError::new(ErrorCode::NotController, "send this to the controller");
-                vec![Output::Reply {
-                    conn,
-                    correlation,
-                    response: Response::Admin(crate::protocol::admin::AdminResponse::Error(e)),
-                }]
+            Request::Admin(_)
+            | Request::BrokerHeartbeat(_)
+            | Request::ForwardCreate(_)
+            | Request::AlterPartition(_) => {
+                let e = AdminError::new(ErrorCode::NotController, "send this to the controller");
+                vec![Output::Reply { conn, correlation, response: Response::Admin(AdminResponse::Error(e)) }]
             }
         }
     }
 
-    /// Adopt a newer image: create logs for new partitions here, drop logs of deleted topics.
+    /// Adopt a newer image: create logs for new partitions here, drop logs of deleted topics,
+    /// and take up each partition's role.
     fn apply_image(&mut self, now: SimTime, image: MetadataImage) -> Vec<Output> {
         if image.version <= self.image.version {
             return Vec::new();
         }
-        let mut events = vec![Event::MetadataUpdated { version: image.version }];
-        let hosted: BTreeSet<TopicPartition> = image
+        let mut out = vec![Output::Emit(Event::MetadataUpdated { version: image.version })];
+        let hosted: BTreeMap<TopicPartition, PartitionMetadata> = image
             .topics
             .iter()
             .flat_map(|(name, t)| {
@@ -377,22 +393,63 @@ impl Broker {
                     .iter()
                     .enumerate()
                     .filter(|(_, p)| p.replicas.contains(&self.id))
-                    .map(move |(i, _)| TopicPartition::new(name, i as u32))
+                    .map(move |(i, p)| (TopicPartition::new(name, i as u32), p.clone()))
             })
             .collect();
-        self.logs.retain(|tp, _| hosted.contains(tp));
-        for tp in hosted {
-            if !self.logs.contains_key(&tp) {
+        self.partitions.retain(|tp, _| hosted.contains_key(tp));
+        for tp in hosted.keys() {
+            if !self.partitions.contains_key(tp) {
                 let config = topic_log_config(&self.config.log, &image.topics[&tp.topic].config);
-                self.logs.insert(tp.clone(), PartitionLog::new(tp.clone(), config, now));
-                events.push(Event::PartitionCreated { tp });
+                let log = PartitionLog::new(tp.clone(), config, now);
+                self.partitions.insert(tp.clone(), Replica { log, role: Role::Idle, last_flush: now });
+                out.push(Output::Emit(Event::PartitionCreated { tp: tp.clone() }));
             }
         }
         self.creating.retain(|t| !image.topics.contains_key(t));
         self.image = image;
-        let mut out: Vec<Output> = events.into_iter().map(Output::Emit).collect();
+        for (tp, meta) in hosted {
+            out.extend(self.take_role(now, &tp, &meta));
+        }
+        out.extend(self.fail_acks_not_led());
         out.extend(self.wake_parked(now, None));
         out
+    }
+
+    /// Take up the role the metadata gives this broker for `tp`.
+    fn take_role(&mut self, now: SimTime, tp: &TopicPartition, meta: &PartitionMetadata) -> Vec<Output> {
+        let me = self.id;
+        let leader_node = meta.leader.and_then(|l| self.image.brokers.get(&l).cloned());
+        let replica = self.partitions.get_mut(tp).expect("hosted partitions have a replica");
+        let (role, description) = match (&mut replica.role, meta.leader) {
+            (Role::Leader(ls), Some(l)) if l == me && ls.epoch == meta.leader_epoch => {
+                ls.adopt(meta.partition_epoch, &meta.isr);
+                return Vec::new();
+            }
+            (Role::Follower(fs), Some(l)) if l == fs.leader && fs.epoch == meta.leader_epoch => return Vec::new(),
+            (Role::Idle, None) => return Vec::new(),
+            (_, Some(l)) if l == me => {
+                let ls = LeaderState::new(
+                    me,
+                    now,
+                    meta.leader_epoch,
+                    meta.partition_epoch,
+                    meta.replicas.clone(),
+                    meta.isr.clone(),
+                );
+                self.producers.rebuild(tp, &replica.log);
+                (Role::Leader(ls), "leader".to_string())
+            }
+            (_, Some(l)) => match leader_node {
+                Some(node) => (
+                    Role::Follower(FollowerState::new(l, node.clone(), meta.leader_epoch)),
+                    format!("follower of {node}"),
+                ),
+                None => (Role::Idle, "idle (leader unknown)".to_string()),
+            },
+            (_, None) => (Role::Idle, "offline (no leader)".to_string()),
+        };
+        replica.role = role;
+        vec![Output::Emit(Event::RoleChanged { tp: tp.clone(), role: description, epoch: meta.leader_epoch })]
     }
 
     fn tick_heartbeat(&mut self, now: SimTime) -> Vec<Output> {
@@ -406,10 +463,9 @@ impl Broker {
             return Vec::new();
         }
         self.heartbeat.in_flight = Some(now);
-        let correlation = self.correlation();
         let request =
             Request::BrokerHeartbeat(BrokerHeartbeat { broker: self.id, metadata_version: self.image.version });
-        vec![Output::Send { to: self.controller.clone(), correlation, request }]
+        vec![self.send(self.controller.clone(), request, Outgoing::Other)]
     }
 
     fn tick_retention(&mut self, now: SimTime) -> Vec<Output> {
@@ -418,7 +474,8 @@ impl Broker {
         }
         self.next_retention_check = now.plus(self.config.retention_check_interval);
         let mut out = Vec::new();
-        for (tp, log) in self.logs.iter_mut() {
+        for (tp, replica) in self.partitions.iter_mut() {
+            let log = &mut replica.log;
             for d in log.apply_retention(now) {
                 let reason = match d.reason {
                     RetentionReason::Time => DeleteReason::RetentionTime,
@@ -436,7 +493,71 @@ impl Broker {
         out
     }
 
-    fn response(&mut self, now: SimTime, from: &NodeName, response: Response) -> Vec<Output> {
+    /// `flush.messages` / `flush.ms`: fsync logs whose unflushed tail is due.
+    fn tick_flush(&mut self, now: SimTime) {
+        let (messages, interval) = (self.config.flush_messages, self.config.flush_interval);
+        for r in self.partitions.values_mut() {
+            let unflushed = r.log.log_end_offset().0 - r.log.flushed_offset().0.min(r.log.log_end_offset().0);
+            let by_count = messages.is_some_and(|m| unflushed >= m);
+            let by_time = interval.is_some_and(|i| now.since(r.last_flush) >= i);
+            if by_count || by_time {
+                r.log.flush();
+                r.last_flush = now;
+            }
+        }
+    }
+
+    /// ISR proposals from the partitions this broker leads.
+    fn tick_isr(&mut self, now: SimTime) -> Vec<Output> {
+        let lag = self.config.replica_lag_time_max;
+        let mut proposals = Vec::new();
+        for (tp, r) in self.partitions.iter_mut() {
+            if let Role::Leader(ls) = &mut r.role {
+                if let Some((_, sent)) = &ls.pending {
+                    if now.since(*sent) > HEARTBEAT_TIMEOUT {
+                        ls.pending = None;
+                    }
+                }
+                let hw = r.log.high_watermark();
+                if let Some((isr, _reason)) = ls.proposal(now, hw, lag) {
+                    ls.pending = Some((isr.clone(), now));
+                    let alter = AlterPartition {
+                        tp: tp.clone(),
+                        leader: ls.me,
+                        leader_epoch: ls.epoch,
+                        partition_epoch: ls.partition_epoch,
+                        isr,
+                    };
+                    proposals.push((tp.clone(), alter));
+                }
+            }
+        }
+        proposals
+            .into_iter()
+            .map(|(_, alter)| {
+                self.send(self.controller.clone(), Request::AlterPartition(alter), Outgoing::AlterPartition)
+            })
+            .collect()
+    }
+
+    fn on_alter_partition(&mut self, now: SimTime, resp: AlterPartitionResponse) -> Vec<Output> {
+        let Some(r) = self.partitions.get_mut(&resp.tp) else { return Vec::new() };
+        let Role::Leader(ls) = &mut r.role else { return Vec::new() };
+        match resp.result {
+            Ok(meta) if meta.leader_epoch == ls.epoch => ls.adopt(meta.partition_epoch, &meta.isr),
+            _ => ls.pending = None,
+        }
+        self.advance_high_watermark(now, &resp.tp)
+    }
+
+    fn response(
+        &mut self,
+        now: SimTime,
+        from: &NodeName,
+        correlation: CorrelationId,
+        response: Response,
+    ) -> Vec<Output> {
+        let purpose = self.outgoing.remove(&correlation);
         match response {
             Response::Heartbeat(hb) if *from == self.controller => {
                 self.heartbeat.in_flight = None;
@@ -446,8 +567,29 @@ impl Broker {
                     None => Vec::new(),
                 }
             }
+            Response::Fetch(r) if matches!(purpose, Some(Outgoing::ReplicaFetch)) => self.on_replica_fetch(now, r),
+            Response::OffsetsForLeaderEpoch(r) if matches!(purpose, Some(Outgoing::EpochQuery)) => {
+                self.on_epoch_answer(now, r)
+            }
+            Response::AlterPartition(r) => self.on_alter_partition(now, r),
             // The outcome of a forwarded creation arrives through the next image.
             _ => Vec::new(),
+        }
+    }
+
+    fn on_disconnect(&mut self, now: SimTime, peer: &NodeName) {
+        if *peer == self.controller {
+            self.heartbeat.in_flight = None;
+            self.heartbeat.next_at = now.plus(self.config.heartbeat_interval);
+        }
+        let backoff = self.config.replica_fetch_backoff;
+        for r in self.partitions.values_mut() {
+            if let Role::Follower(fs) = &mut r.role {
+                if fs.leader_node == *peer {
+                    fs.in_flight = None;
+                    fs.retry_at = now.plus(backoff);
+                }
+            }
         }
     }
 }
@@ -456,18 +598,19 @@ impl Node for Broker {
     fn step(&mut self, now: SimTime, input: Input) -> Vec<Output> {
         let mut out = match input {
             Input::Tick => {
+                self.tick_flush(now);
                 let mut out = self.tick_heartbeat(now);
                 out.extend(self.tick_retention(now));
+                out.extend(self.tick_isr(now));
+                out.extend(self.tick_followers(now));
+                out.extend(self.expire_acks(now));
                 out.extend(self.wake_parked(now, None));
                 out
             }
             Input::Request { conn, correlation, request } => self.request(now, conn, correlation, request),
-            Input::Response { from, response, .. } => self.response(now, &from, response),
+            Input::Response { from, correlation, response } => self.response(now, &from, correlation, response),
             Input::Disconnected { peer } => {
-                if peer == self.controller {
-                    self.heartbeat.in_flight = None;
-                    self.heartbeat.next_at = now.plus(self.config.heartbeat_interval);
-                }
+                self.on_disconnect(now, &peer);
                 Vec::new()
             }
         };
@@ -477,6 +620,35 @@ impl Node for Broker {
 
     fn finish(&mut self, _now: SimTime) -> Vec<Output> {
         self.final_events().into_iter().map(Output::Emit).collect()
+    }
+
+    /// A crash wiped memory: connections, waiting requests, roles and metadata are gone; the
+    /// logs (the disk) remain, minus unflushed records if the page cache was lost.
+    fn restart(&mut self, now: SimTime) -> Vec<Output> {
+        let fresh = Broker::new(self.id, self.controller.clone(), self.config.clone());
+        let partitions = std::mem::take(&mut self.partitions);
+        *self = fresh;
+        self.next_retention_check = now.plus(self.config.retention_check_interval);
+        let mut out = Vec::new();
+        for (tp, mut r) in partitions {
+            if self.config.page_cache_loss && r.log.flushed_offset() < r.log.log_end_offset() {
+                let from = r.log.log_end_offset();
+                let to = r.log.flushed_offset().max(r.log.log_start_offset());
+                r.log.truncate_to(to);
+                out.push(Output::Emit(Event::Truncated {
+                    tp: tp.clone(),
+                    from,
+                    to,
+                    reason: "unflushed records lost in the crash".into(),
+                }));
+            }
+            // A restarted broker knows only what is on disk: its high watermark is recovered
+            // lazily from the leader, so it starts from its (checkpointed) value.
+            r.role = Role::Idle;
+            r.last_flush = now;
+            self.partitions.insert(tp, r);
+        }
+        out
     }
 }
 
@@ -513,149 +685,4 @@ pub fn topic_log_config(base: &LogConfig, overrides: &BTreeMap<String, String>) 
         c.index_interval_bytes = v.max(1) as u64;
     }
     c
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::log::record::NewRecord;
-    use crate::protocol::metadata::{PartitionMetadata, TopicMetadata};
-    use crate::types::{LeaderEpoch, Offset, RecordId};
-
-    fn config(capacity: u64) -> BrokerConfig {
-        BrokerConfig {
-            auto_create_topics: true,
-            message_max_bytes: 1_000_000,
-            log: LogConfig::default(),
-            retention_check_interval: SimDuration::from_millis(1000),
-            heartbeat_interval: SimDuration::from_millis(100),
-            capacity_bytes_per_s: capacity,
-        }
-    }
-
-    fn image_with_topic(version: u64) -> MetadataImage {
-        let mut image = MetadataImage { version, ..Default::default() };
-        image.brokers.insert(BrokerId(1), NodeName::broker(BrokerId(1)));
-        let p = PartitionMetadata {
-            leader: Some(BrokerId(1)),
-            leader_epoch: LeaderEpoch(0),
-            replicas: vec![BrokerId(1)],
-            isr: vec![BrokerId(1)],
-        };
-        image.topics.insert(TopicName::new("t"), TopicMetadata { partitions: vec![p], config: BTreeMap::new() });
-        image
-    }
-
-    fn broker(capacity: u64) -> Broker {
-        let mut b = Broker::new(BrokerId(1), NodeName::controller(1), config(capacity));
-        b.apply_image(SimTime::ZERO, image_with_topic(2));
-        b
-    }
-
-    fn tp() -> TopicPartition {
-        TopicPartition::new(&TopicName::new("t"), 0)
-    }
-
-    fn produce(b: &mut Broker, now: SimTime, n: u64, acks: Acks) -> Vec<Output> {
-        let records = (0..n)
-            .map(|seq| NewRecord {
-                id: RecordId { producer: 0, seq },
-                key: None,
-                value: vec![b'x'; 80].into(),
-                timestamp: now,
-            })
-            .collect();
-        let req = Request::Produce(ProduceRequest { tp: tp(), acks, records });
-        b.step(now, Input::Request { conn: ConnId(1), correlation: CorrelationId(9), request: req })
-    }
-
-    fn replies(out: &[Output]) -> Vec<&Response> {
-        out.iter().filter_map(|o| if let Output::Reply { response, .. } = o { Some(response) } else { None }).collect()
-    }
-
-    #[test]
-    fn produce_appends_and_acknowledges() {
-        let mut b = broker(0);
-        let out = produce(&mut b, SimTime::ZERO, 3, Acks::Leader);
-        assert!(matches!(replies(&out)[0], Response::Produce(ProduceResponse { result: Ok(Offset(0)), .. })));
-        assert_eq!(b.logs()[&tp()].log_end_offset(), Offset(3));
-        assert_eq!(b.logs()[&tp()].high_watermark(), Offset(3));
-    }
-
-    #[test]
-    fn acks_zero_gets_no_answer() {
-        let mut b = broker(1000);
-        let out = produce(&mut b, SimTime::ZERO, 1, Acks::None);
-        assert!(replies(&out).is_empty());
-        assert!(replies(&b.step(SimTime(10_000_000), Input::Tick)).is_empty());
-    }
-
-    #[test]
-    fn capacity_delays_the_answer() {
-        let mut b = broker(100_000); // 100 bytes per millisecond
-        let out = produce(&mut b, SimTime::ZERO, 10, Acks::Leader); // 1000 bytes: 10ms
-        assert!(replies(&out).is_empty(), "service takes time");
-        assert!(replies(&b.step(SimTime::from_millis(9), Input::Tick)).is_empty());
-        assert_eq!(replies(&b.step(SimTime::from_millis(10), Input::Tick)).len(), 1);
-    }
-
-    #[test]
-    fn fetch_long_polls_until_data_arrives() {
-        let mut b = broker(0);
-        let req = FetchRequest {
-            tp: tp(),
-            offset: Offset(0),
-            max_bytes: 1 << 20,
-            min_bytes: 1,
-            max_wait: SimDuration::from_millis(500),
-        };
-        let out = b.step(
-            SimTime::ZERO,
-            Input::Request { conn: ConnId(2), correlation: CorrelationId(1), request: Request::Fetch(req) },
-        );
-        assert!(replies(&out).is_empty(), "no data yet: the fetch waits");
-        let out = produce(&mut b, SimTime::from_millis(5), 2, Acks::Leader);
-        let fetched = replies(&out)
-            .iter()
-            .any(|r| matches!(r, Response::Fetch(FetchResponse { result: Ok(f), .. }) if f.records.len() == 2));
-        assert!(fetched, "the append wakes the fetch: {out:?}");
-    }
-
-    #[test]
-    fn fetch_out_of_range_and_wrong_leader() {
-        let mut b = broker(0);
-        let req =
-            FetchRequest { tp: tp(), offset: Offset(5), max_bytes: 100, min_bytes: 1, max_wait: SimDuration::ZERO };
-        let out = b.step(
-            SimTime::ZERO,
-            Input::Request { conn: ConnId(2), correlation: CorrelationId(1), request: Request::Fetch(req) },
-        );
-        assert!(matches!(
-            replies(&out)[0],
-            Response::Fetch(FetchResponse { result: Err(ErrorCode::OffsetOutOfRange), .. })
-        ));
-        let other = TopicPartition::new(&TopicName::new("nope"), 0);
-        let req =
-            FetchRequest { tp: other, offset: Offset(0), max_bytes: 100, min_bytes: 1, max_wait: SimDuration::ZERO };
-        let out = b.step(
-            SimTime::ZERO,
-            Input::Request { conn: ConnId(2), correlation: CorrelationId(2), request: Request::Fetch(req) },
-        );
-        assert!(matches!(
-            replies(&out)[0],
-            Response::Fetch(FetchResponse { result: Err(ErrorCode::UnknownTopicOrPartition), .. })
-        ));
-    }
-
-    #[test]
-    fn unknown_topic_metadata_forwards_auto_creation_once() {
-        let mut b = broker(0);
-        let req = || Request::Metadata { topics: Some(vec![TopicName::new("new")]), allow_auto_create: true };
-        let out =
-            b.step(SimTime::ZERO, Input::Request { conn: ConnId(1), correlation: CorrelationId(1), request: req() });
-        assert!(out.iter().any(|o| matches!(o, Output::Send { request: Request::ForwardCreate(_), .. })));
-        let out =
-            b.step(SimTime::ZERO, Input::Request { conn: ConnId(1), correlation: CorrelationId(2), request: req() });
-        assert!(!out.iter().any(|o| matches!(o, Output::Send { request: Request::ForwardCreate(_), .. })));
-    }
 }

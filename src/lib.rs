@@ -43,6 +43,7 @@ pub mod log;
 pub mod node;
 pub mod plot;
 pub mod protocol;
+pub mod replication;
 pub mod report;
 pub mod scenario;
 pub mod sim;

@@ -80,4 +80,11 @@ pub trait Node {
     fn finish(&mut self, _now: SimTime) -> Vec<Output> {
         Vec::new()
     }
+
+    /// The node's host restarted after a crash: forget everything a process keeps in memory
+    /// (connections, requests in flight, timers) and keep only what a real node keeps on disk.
+    /// The default forgets nothing, which suits nodes whose state is all on disk.
+    fn restart(&mut self, _now: SimTime) -> Vec<Output> {
+        Vec::new()
+    }
 }

@@ -12,7 +12,7 @@
 use crate::protocol::admin::{AdminError, LogDump, SegmentSummary};
 use crate::protocol::produce::Acks;
 use crate::protocol::ErrorCode;
-use crate::types::{BrokerId, NodeName, Offset, RecordId, SimTime, TopicName, TopicPartition};
+use crate::types::{BrokerId, LeaderEpoch, NodeName, Offset, RecordId, SimTime, TopicName, TopicPartition};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -207,6 +207,78 @@ pub enum Event {
         /// The peer.
         peer: NodeName,
     },
+    /// The scenario injected a fault (`crash broker-2`, `partition [broker-1] | [broker-2]`, ...).
+    Fault {
+        /// What was done, resolved to node names.
+        description: String,
+    },
+    /// The controller stopped hearing from a broker within `broker.session.timeout.ms` and
+    /// fenced it: it leads nothing and is dropped from every ISR.
+    BrokerFenced {
+        /// The broker.
+        broker: BrokerId,
+    },
+    /// A fenced broker heartbeated again and is back in service.
+    BrokerUnfenced {
+        /// The broker.
+        broker: BrokerId,
+    },
+    /// The controller chose a partition leader.
+    LeaderElected {
+        /// The partition.
+        tp: TopicPartition,
+        /// The new leader.
+        leader: BrokerId,
+        /// The new leader epoch.
+        epoch: LeaderEpoch,
+        /// The ISR after the election.
+        isr: Vec<BrokerId>,
+        /// Why: `leader fenced`, `preferred replica`, `unclean`, ...
+        reason: String,
+    },
+    /// No replica may lead the partition: it is offline until one may.
+    PartitionOffline {
+        /// The partition.
+        tp: TopicPartition,
+    },
+    /// The ISR changed (controller's view).
+    IsrChanged {
+        /// The partition.
+        tp: TopicPartition,
+        /// The new ISR.
+        isr: Vec<BrokerId>,
+        /// Why.
+        reason: String,
+    },
+    /// A broker took up a role for a partition after a metadata change.
+    RoleChanged {
+        /// The partition.
+        tp: TopicPartition,
+        /// `leader` or `follower of broker-N`.
+        role: String,
+        /// The leader epoch.
+        epoch: LeaderEpoch,
+    },
+    /// A follower copied records from its leader.
+    Replicated {
+        /// The partition.
+        tp: TopicPartition,
+        /// Offset of the first record.
+        base_offset: Offset,
+        /// How many.
+        count: u64,
+    },
+    /// A replica removed the tail of its log.
+    Truncated {
+        /// The partition.
+        tp: TopicPartition,
+        /// Its log end offset before.
+        from: Offset,
+        /// Its log end offset after.
+        to: Offset,
+        /// Why: `leader epoch 3 ended at 120`, `high watermark`, `unflushed records lost in crash`, ...
+        reason: String,
+    },
     /// A connection delivered bytes that are not a valid frame; the connection was dropped.
     BadFrame {
         /// Why the frame was rejected.
@@ -217,6 +289,10 @@ pub enum Event {
     LogEnd {
         /// The partition.
         tp: TopicPartition,
+        /// Whether this broker led the partition at the end.
+        is_leader: bool,
+        /// The record ids in the log, from the log start offset on.
+        ids: Vec<RecordId>,
         /// Log start offset.
         log_start_offset: Offset,
         /// High watermark.
@@ -254,6 +330,15 @@ impl Event {
             Event::ConsumerError { .. } => "consumer-error",
             Event::RequestTimedOut { .. } => "request-timed-out",
             Event::BadFrame { .. } => "bad-frame",
+            Event::Fault { .. } => "fault",
+            Event::BrokerFenced { .. } => "broker-fenced",
+            Event::BrokerUnfenced { .. } => "broker-unfenced",
+            Event::LeaderElected { .. } => "leader-elected",
+            Event::PartitionOffline { .. } => "partition-offline",
+            Event::IsrChanged { .. } => "isr-changed",
+            Event::RoleChanged { .. } => "role-changed",
+            Event::Replicated { .. } => "replicated",
+            Event::Truncated { .. } => "truncated",
             Event::LogEnd { .. } => "log-end",
         }
     }
@@ -274,6 +359,12 @@ fn fmt_ids(ids: &[RecordId]) -> String {
             }
         }
     }
+}
+
+/// Renders broker ids as `[1,2,3]`.
+pub fn fmt_brokers(ids: &[BrokerId]) -> String {
+    let parts: Vec<String> = ids.iter().map(|b| b.to_string()).collect();
+    format!("[{}]", parts.join(","))
 }
 
 /// Renders bytes as Python's `repr(bytes)` would (the seed's consumer prints `b'6'`).
@@ -362,9 +453,19 @@ impl fmt::Display for Event {
             Event::ConsumerError { tp, error } => write!(f, " partition={tp} error={error}"),
             Event::RequestTimedOut { peer } => write!(f, " peer={peer}"),
             Event::BadFrame { error } => write!(f, " error=\"{error}\""),
-            Event::LogEnd { tp, log_start_offset, high_watermark, log_end_offset, segments } => write!(
+            Event::Fault { description } => write!(f, " {description}"),
+            Event::BrokerFenced { broker } | Event::BrokerUnfenced { broker } => write!(f, " broker={broker}"),
+            Event::LeaderElected { tp, leader, epoch, isr, reason } => {
+                write!(f, " partition={tp} leader={leader} epoch={epoch} isr={} reason=\"{reason}\"", fmt_brokers(isr))
+            }
+            Event::PartitionOffline { tp } => write!(f, " partition={tp}"),
+            Event::IsrChanged { tp, isr, reason } => write!(f, " partition={tp} isr={} reason=\"{reason}\"", fmt_brokers(isr)),
+            Event::RoleChanged { tp, role, epoch } => write!(f, " partition={tp} role=\"{role}\" epoch={epoch}"),
+            Event::Replicated { tp, base_offset, count } => write!(f, " partition={tp} base_offset={base_offset} count={count}"),
+            Event::Truncated { tp, from, to, reason } => write!(f, " partition={tp} from={from} to={to} reason=\"{reason}\""),
+            Event::LogEnd { tp, is_leader, log_start_offset, high_watermark, log_end_offset, segments, .. } => write!(
                 f,
-                " partition={tp} log_start_offset={log_start_offset} high_watermark={high_watermark} log_end_offset={log_end_offset} segments={}",
+                " partition={tp} leader={is_leader} log_start_offset={log_start_offset} high_watermark={high_watermark} log_end_offset={log_end_offset} segments={}",
                 segments.len()
             ),
         }

@@ -205,6 +205,13 @@ impl fmt::Display for Offset {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct LeaderEpoch(pub u32);
 
+impl LeaderEpoch {
+    /// The epoch after this one.
+    pub fn next(self) -> LeaderEpoch {
+        LeaderEpoch(self.0 + 1)
+    }
+}
+
 impl fmt::Display for LeaderEpoch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)

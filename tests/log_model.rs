@@ -76,7 +76,12 @@ impl Model {
                 break;
             }
             bytes += record.size_bytes();
-            out.push(Record { offset: Offset(offset), record });
+            out.push(Record {
+                offset: Offset(offset),
+                leader_epoch: kafkasim::types::LeaderEpoch(0),
+                producer_sequence: None,
+                record,
+            });
         }
         Ok(out)
     }

@@ -10,12 +10,40 @@ use crate::types::{NodeName, Offset, RecordId, SimTime, TopicName, TopicPartitio
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// One replica's log at the end of the run (from its broker's `log-end` event).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FinalLog {
+    /// The broker.
+    pub node: NodeName,
+    /// Whether it led the partition at the end.
+    pub is_leader: bool,
+    /// Its log start offset.
+    pub log_start_offset: Offset,
+    /// Its high watermark.
+    pub high_watermark: Offset,
+    /// Its record ids, from the log start offset on.
+    pub ids: Vec<RecordId>,
+}
+
+impl FinalLog {
+    /// The record at `offset`, if the log holds one.
+    pub fn at(&self, offset: Offset) -> Option<RecordId> {
+        let i = offset.0.checked_sub(self.log_start_offset.0)?;
+        self.ids.get(i as usize).copied()
+    }
+
+    /// The log end offset.
+    pub fn log_end_offset(&self) -> Offset {
+        Offset(self.log_start_offset.0 + self.ids.len() as u64)
+    }
+}
+
 /// The final state of one partition's log as the trace describes it.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct PartitionFacts {
-    /// Record ids by offset, as appended (later appends at an offset replace earlier ones).
+    /// Every replica's final log, leader first.
     #[serde(skip)]
-    pub log: BTreeMap<Offset, RecordId>,
+    pub replicas: Vec<FinalLog>,
     /// The final log start offset (None if the run never reported it).
     pub log_start_offset: Option<Offset>,
     /// The final high watermark.
@@ -85,6 +113,16 @@ pub struct Analysis {
     pub consumed_by_topic: BTreeMap<TopicName, u64>,
     /// The last event's time.
     pub end: SimTime,
+    /// Scripted faults, in order: when, and what.
+    pub faults: Vec<(SimTime, String)>,
+    /// Leader elections: when, which partition, who, why.
+    pub elections: Vec<(SimTime, TopicPartition, crate::types::BrokerId, String)>,
+    /// Partitions without a leader at the end of the run.
+    pub offline: BTreeSet<TopicPartition>,
+    /// Truncations: when, which broker, partition, from, to, why.
+    pub truncations: Vec<(SimTime, NodeName, TopicPartition, Offset, Offset, String)>,
+    /// Produce errors by Kafka error name (every attempt).
+    pub produce_errors: BTreeMap<String, u64>,
 }
 
 impl Analysis {
@@ -120,12 +158,7 @@ impl Analysis {
             Event::SendFailed { ids, error } => {
                 self.send_failures.extend(ids.iter().map(|id| (*id, error.to_string())))
             }
-            Event::Appended { tp, base_offset, ids, .. } => {
-                let log = &mut self.partition(tp).log;
-                for (i, id) in ids.iter().enumerate() {
-                    log.insert(Offset(base_offset.0 + i as u64), *id);
-                }
-            }
+
             Event::Consumed { tp, records } => {
                 self.partition(tp).consumed += records.len() as u64;
                 self.consumed_total += records.len() as u64;
@@ -144,20 +177,69 @@ impl Analysis {
                 view.resets.insert(at);
             }
             Event::SegmentRolled { .. } => self.segments_rolled += 1,
+            Event::Fault { description } => self.faults.push((time, description.clone())),
+            Event::LeaderElected { tp, leader, reason, .. } => {
+                self.offline.remove(tp);
+                self.elections.push((time, tp.clone(), *leader, reason.clone()));
+            }
+            Event::PartitionOffline { tp } => {
+                self.offline.insert(tp.clone());
+            }
+            Event::Truncated { tp, from, to, reason } => {
+                self.truncations.push((time, node.clone(), tp.clone(), *from, *to, reason.clone()));
+            }
+            Event::ProduceError { error, .. } => *self.produce_errors.entry(error.to_string()).or_default() += 1,
             Event::SegmentDeleted { .. } => self.segments_deleted += 1,
             Event::AdminResult { result: Err(e), .. } => self.admin_errors.push(e.code.to_string()),
             Event::TopicDeleted { topic } => {
                 self.deleted_topics.insert(topic.clone());
                 self.partitions.retain(|tp, _| tp.topic != *topic);
             }
-            Event::LogEnd { tp, log_start_offset, high_watermark, log_end_offset, .. } => {
+            Event::LogEnd { tp, is_leader, ids, log_start_offset, high_watermark, log_end_offset, .. } => {
                 let p = self.partition(tp);
-                p.log_start_offset = Some(*log_start_offset);
-                p.high_watermark = Some(*high_watermark);
-                p.log_end_offset = Some(*log_end_offset);
+                let log = FinalLog {
+                    node: node.clone(),
+                    is_leader: *is_leader,
+                    log_start_offset: *log_start_offset,
+                    high_watermark: *high_watermark,
+                    ids: ids.clone(),
+                };
+                if *is_leader || p.replicas.is_empty() {
+                    p.log_start_offset = Some(*log_start_offset);
+                    p.high_watermark = Some(*high_watermark);
+                    p.log_end_offset = Some(*log_end_offset);
+                }
+                if *is_leader {
+                    p.replicas.insert(0, log);
+                } else {
+                    p.replicas.push(log);
+                }
             }
             _ => {}
         }
+    }
+
+    /// The leader's final log of a partition, if it had a leader at the end.
+    pub fn leader_log(&self, tp: &TopicPartition) -> Option<&FinalLog> {
+        self.partitions.get(tp)?.replicas.first().filter(|l| l.is_leader)
+    }
+
+    /// Elections forced by a lost leader, with the time since the most recent fault before them:
+    /// how long the partition was without a leader after a crash.
+    pub fn failovers(&self) -> Vec<(TopicPartition, crate::types::BrokerId, crate::types::SimDuration, String)> {
+        self.elections
+            .iter()
+            .filter(|(_, _, _, why)| why.contains("fenced"))
+            .filter_map(|(t, tp, leader, why)| {
+                let (fault_at, _) = self.faults.iter().rev().find(|(ft, _)| ft <= t)?;
+                Some((tp.clone(), *leader, t.since(*fault_at), why.clone()))
+            })
+            .collect()
+    }
+
+    /// Elections that picked an out-of-sync replica.
+    pub fn unclean_elections(&self) -> u64 {
+        self.elections.iter().filter(|(_, _, _, why)| why.contains("UNCLEAN")).count() as u64
     }
 
     /// Total records delivered to consumers.

@@ -31,6 +31,18 @@ pub fn expectations(a: &Analysis, e: &Expectations) -> Vec<CheckResult> {
             e.cross_partition_inversions_min,
             order::cross_partition_inversions(a),
         ),
+        at_least("expect.lost_acked_min", e.lost_acked_min, lost::lost_acked(a).len() as u64),
+        exact("expect.divergent_offsets", e.divergent_offsets, lost::divergent_offsets(a).len() as u64),
+        at_least("expect.divergent_offsets_min", e.divergent_offsets_min, lost::divergent_offsets(a).len() as u64),
+        at_least("expect.offline_partitions_min", e.offline_partitions_min, a.offline.len() as u64),
+        exact("expect.offline_partitions", e.offline_partitions, a.offline.len() as u64),
+        at_least("expect.unclean_elections_min", e.unclean_elections_min, a.unclean_elections()),
+        at_least(
+            "expect.not_enough_replicas_min",
+            e.not_enough_replicas_min,
+            a.produce_errors.get("NotEnoughReplicas").copied().unwrap_or(0),
+        ),
+        at_least("expect.failovers_min", e.failovers_min, a.failovers().len() as u64),
         at_least("expect.segments_deleted_min", e.segments_deleted_min, a.segments_deleted),
         at_least("expect.segments_rolled_min", e.segments_rolled_min, a.segments_rolled),
     ]

@@ -96,6 +96,20 @@ pub fn judge(trace: &Trace, expect: &Expectations) -> Verdict {
                 },
             }
         },
+        {
+            let div = lost::divergent_offsets(&analysis);
+            CheckResult {
+                name: "replicas-agree".into(),
+                passed: div.is_empty(),
+                detail: match div.first() {
+                    None => "every follower matches its leader below the high watermark".into(),
+                    Some((tp, node, o)) => format!(
+                        "{} divergent offsets, e.g. {node} differs from the leader at {tp} offset {o}",
+                        div.len()
+                    ),
+                },
+            }
+        },
         CheckResult {
             name: "no-duplicates".into(),
             passed: dups == 0,

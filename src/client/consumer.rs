@@ -197,6 +197,7 @@ impl Consumer {
                     max_bytes: self.config.max_partition_fetch_bytes,
                     min_bytes: self.config.fetch_min_bytes,
                     max_wait: self.config.fetch_max_wait,
+                    replica: None,
                 }),
                 Position::Failed => continue,
             };

@@ -25,7 +25,7 @@ use super::workload::{Workload, WorkloadCursor};
 use crate::log::record::NewRecord;
 use crate::node::{Input, Node, Output};
 use crate::protocol::metadata::MetadataImage;
-use crate::protocol::produce::{Acks, ProduceRequest, ProduceResponse};
+use crate::protocol::produce::{Acks, ProduceRequest, ProduceResponse, ProducerSequence};
 use crate::protocol::{CorrelationId, ErrorCode, Request, Response};
 use crate::trace::Event;
 use crate::types::{NodeName, PartitionId, RecordId, SimDuration, SimTime, TopicName, TopicPartition};
@@ -58,6 +58,8 @@ pub struct ProducerConfig {
     pub metadata_max_age: SimDuration,
     /// `partitioner.class`: how unkeyed records spread.
     pub unkeyed: UnkeyedStrategy,
+    /// `enable.idempotence`: number batches so the leader can refuse duplicates.
+    pub idempotence: bool,
 }
 
 /// Records bound for one partition, sent together.
@@ -68,6 +70,8 @@ struct Batch {
     created_at: SimTime,
     attempts: u32,
     retry_at: SimTime,
+    /// The idempotent sequence number of the first record, fixed at the first send.
+    sequence: Option<u64>,
 }
 
 impl Batch {
@@ -179,6 +183,8 @@ pub struct Producer {
     in_flight: BTreeMap<CorrelationId, InFlight>,
     buffered_bytes: u64,
     next_correlation: u64,
+    /// Next idempotent sequence number per partition.
+    sequences: BTreeMap<TopicPartition, u64>,
 }
 
 impl Producer {
@@ -206,6 +212,7 @@ impl Producer {
             in_flight: BTreeMap::new(),
             buffered_bytes: 0,
             next_correlation: 0,
+            sequences: BTreeMap::new(),
         }
     }
 
@@ -264,7 +271,14 @@ impl Producer {
         let queue = self.batches.entry(tp.clone()).or_default();
         let fits = queue.back().is_some_and(|b| b.attempts == 0 && b.bytes + size <= self.config.batch_size);
         if !fits {
-            queue.push_back(Batch { records: Vec::new(), bytes: 0, created_at: now, attempts: 0, retry_at: now });
+            queue.push_back(Batch {
+                records: Vec::new(),
+                bytes: 0,
+                created_at: now,
+                attempts: 0,
+                retry_at: now,
+                sequence: None,
+            });
         }
         let batch = queue.back_mut().expect("a batch was just ensured");
         batch.records.push(record);
@@ -334,11 +348,26 @@ impl Producer {
         out
     }
 
-    fn send_batch(&mut self, now: SimTime, tp: TopicPartition, batch: Batch, broker: NodeName) -> Vec<Output> {
+    fn send_batch(&mut self, now: SimTime, tp: TopicPartition, mut batch: Batch, broker: NodeName) -> Vec<Output> {
         let correlation = self.correlation();
         self.partitioner.on_batch_sent(tp.partition);
-        let request =
-            Request::Produce(ProduceRequest { tp: tp.clone(), acks: self.config.acks, records: batch.records.clone() });
+        let idempotence = if self.config.idempotence {
+            let next = self.sequences.entry(tp.clone()).or_insert(0);
+            let base_sequence = *batch.sequence.get_or_insert_with(|| {
+                let s = *next;
+                *next += batch.records.len() as u64;
+                s
+            });
+            Some(ProducerSequence { producer_id: self.producer_id(), base_sequence })
+        } else {
+            None
+        };
+        let request = Request::Produce(ProduceRequest {
+            tp: tp.clone(),
+            acks: self.config.acks,
+            records: batch.records.clone(),
+            idempotence,
+        });
         let event = Event::ProduceRequested {
             tp: tp.clone(),
             ids: batch.ids(),
@@ -376,7 +405,14 @@ impl Producer {
         if will_retry {
             batch.attempts += 1;
             batch.retry_at = now.plus(self.config.retry_backoff);
-            self.batches.entry(f.tp).or_default().push_front(batch);
+            let queue = self.batches.entry(f.tp).or_default();
+            // Retried batches go back to the head, in sequence order (Kafka's insertInSequenceOrder),
+            // so an idempotent producer resends them in the order the broker expects.
+            let at = match batch.sequence {
+                Some(s) => queue.iter().position(|b| b.sequence.is_none_or(|t| t > s)).unwrap_or(queue.len()),
+                None => 0,
+            };
+            queue.insert(at, batch);
         } else {
             self.buffered_bytes -= batch.bytes;
             let error = if in_time { error } else { ErrorCode::DeliveryTimeout };
@@ -413,6 +449,12 @@ impl Producer {
         let queued: u64 = self.batches.values().flatten().map(|b| b.bytes).sum();
         let flying: u64 = self.in_flight.values().map(|f| f.batch.bytes).sum();
         assert_eq!(self.buffered_bytes, queued + flying, "buffer accounting drifted");
+    }
+
+    /// The producer id of an idempotent producer. Kafka's brokers hand these out
+    /// (`InitProducerId`); kafkasim derives it from the producer's index so it is stable.
+    pub fn producer_id(&self) -> u64 {
+        1000 + self.index as u64
     }
 
     /// The partition a record with `key` would go to, given current metadata (for tests).

@@ -19,7 +19,9 @@
 //! - [`placement`]: where a new topic's replicas go (Kafka's round-robin with shifted followers).
 //! - [`state`]: the controller's state machine.
 
+pub mod election;
 pub mod placement;
+pub mod raft;
 pub mod state;
 
 pub use state::Controller;

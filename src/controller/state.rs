@@ -1,8 +1,9 @@
 //! The controller's state machine: topic administration and metadata propagation.
 //!
 //! Invariants:
-//! - the image's version grows by exactly one with every change;
-//! - every partition's replicas are registered brokers, and its leader is its first replica;
+//! - the image's version grows with every change;
+//! - every partition's replicas are registered brokers; its leader, if any, is one of its
+//!   replicas, is not fenced and is in its ISR;
 //! - a broker's parked heartbeat is answered at most once.
 
 use super::placement::{assign_replicas, check_assignment};
@@ -28,8 +29,14 @@ pub struct ControllerConfig {
     pub num_partitions: u32,
     /// `default.replication.factor` for auto-created topics.
     pub default_replication_factor: u32,
-    /// The largest replication factor this build can honour (1 until replication lands).
-    pub max_replication_factor: u32,
+    /// `unclean.leader.election.enable` (topics may override it).
+    pub unclean_leader_election: bool,
+    /// `broker.session.timeout.ms`: a broker silent this long is fenced.
+    pub session_timeout: SimDuration,
+    /// `auto.leader.rebalance.enable`: move leadership back to preferred replicas.
+    pub auto_leader_rebalance: bool,
+    /// `leader.imbalance.check.interval.seconds`, as a duration.
+    pub leader_imbalance_check_interval: SimDuration,
 }
 
 /// A heartbeat held until the metadata changes or the wait runs out.
@@ -44,24 +51,28 @@ struct ParkedHeartbeat {
 /// The active controller.
 #[derive(Debug)]
 pub struct Controller {
-    config: ControllerConfig,
-    image: MetadataImage,
+    pub(super) config: ControllerConfig,
+    pub(super) image: MetadataImage,
     parked: BTreeMap<BrokerId, ParkedHeartbeat>,
-    last_heartbeat: BTreeMap<BrokerId, SimTime>,
+    pub(super) last_heartbeat: BTreeMap<BrokerId, SimTime>,
     /// Events of the initial topics, emitted on the first step.
     startup_events: Vec<Event>,
+    pub(super) next_rebalance_check: SimTime,
 }
 
 impl Controller {
     /// A controller for a cluster of `brokers` (id → host name).
     pub fn new(config: ControllerConfig, brokers: BTreeMap<BrokerId, NodeName>) -> Controller {
-        let image = MetadataImage { version: 1, brokers, topics: BTreeMap::new() };
+        let last_heartbeat = brokers.keys().map(|b| (*b, SimTime::ZERO)).collect();
+        let image = MetadataImage { version: 1, brokers, fenced: Default::default(), topics: BTreeMap::new() };
+        let next_rebalance_check = SimTime::ZERO.plus(config.leader_imbalance_check_interval);
         Controller {
             config,
             image,
             parked: BTreeMap::new(),
-            last_heartbeat: BTreeMap::new(),
+            last_heartbeat,
             startup_events: Vec::new(),
+            next_rebalance_check,
         }
     }
 
@@ -83,7 +94,7 @@ impl Controller {
         &self.image
     }
 
-    fn bump(&mut self) {
+    pub(super) fn bump(&mut self) {
         self.image.version += 1;
     }
 
@@ -102,20 +113,17 @@ impl Controller {
             }
             None => assign_replicas(&brokers, req.partitions, req.replication_factor, self.image.topics.len())?,
         };
-        let rf = assignment[0].len() as u32;
-        if rf > self.config.max_replication_factor {
-            return Err(AdminError::new(
-                ErrorCode::InvalidReplicationFactor,
-                format!("replication factor {rf}: this kafkasim build does not replicate partitions yet (largest supported: {})", self.config.max_replication_factor),
-            ));
-        }
         let partitions = assignment
             .iter()
-            .map(|replicas| PartitionMetadata {
-                leader: Some(replicas[0]),
-                leader_epoch: LeaderEpoch(0),
-                replicas: replicas.clone(),
-                isr: replicas.clone(),
+            .map(|replicas| {
+                let live: Vec<BrokerId> = replicas.iter().copied().filter(|b| !self.image.fenced.contains(b)).collect();
+                PartitionMetadata {
+                    leader: live.first().copied(),
+                    leader_epoch: LeaderEpoch(0),
+                    replicas: replicas.clone(),
+                    isr: if live.is_empty() { replicas.clone() } else { live },
+                    partition_epoch: 0,
+                }
             })
             .collect();
         self.image.topics.insert(req.name.clone(), TopicMetadata { partitions, config: req.config.clone() });
@@ -186,18 +194,19 @@ impl Controller {
         hb: &BrokerHeartbeat,
     ) -> Vec<Output> {
         self.last_heartbeat.insert(hb.broker, now);
+        let mut out = Vec::new();
+        if self.image.fenced.contains(&hb.broker) {
+            out.extend(self.unfence(hb.broker).into_iter().map(Output::Emit));
+        }
         if hb.metadata_version < self.image.version {
             let response = Response::Heartbeat(HeartbeatResponse { image: Some(self.image.clone()) });
-            return vec![Output::Reply { conn, correlation, response }];
+            out.push(Output::Reply { conn, correlation, response });
+            return out;
         }
-        let parked = ParkedHeartbeat {
-            conn,
-            correlation,
-            known_version: hb.metadata_version,
-            deadline: now.plus(METADATA_MAX_WAIT),
-        };
+        let deadline = now.plus(METADATA_MAX_WAIT);
+        let parked = ParkedHeartbeat { conn, correlation, known_version: hb.metadata_version, deadline };
         self.parked.insert(hb.broker, parked);
-        Vec::new()
+        out
     }
 
     /// Answer parked heartbeats whose broker is behind or whose wait ran out.
@@ -239,7 +248,11 @@ impl Controller {
                     "{name}-{p} has a replica on an unregistered broker: {:?}",
                     pm.replicas
                 );
-                assert_eq!(pm.leader, pm.replicas.first().copied(), "{name}-{p}: leader must be the preferred replica");
+                if let Some(l) = pm.leader {
+                    assert!(pm.replicas.contains(&l), "{name}-{p}: leader {l} is not a replica");
+                    assert!(pm.isr.contains(&l), "{name}-{p}: leader {l} is not in the ISR {:?}", pm.isr);
+                    assert!(!self.image.fenced.contains(&l), "{name}-{p}: leader {l} is fenced");
+                }
             }
         }
     }
@@ -261,6 +274,11 @@ impl Node for Controller {
                     out.push(Output::Reply { conn, correlation, response: Response::Forwarded(response) });
                 }
                 Request::BrokerHeartbeat(hb) => out.extend(self.heartbeat(now, conn, correlation, &hb)),
+                Request::AlterPartition(req) => {
+                    let (response, events) = self.alter_partition(&req);
+                    out.extend(events.into_iter().map(Output::Emit));
+                    out.push(Output::Reply { conn, correlation, response: Response::AlterPartition(response) });
+                }
                 Request::Metadata { .. } => {
                     out.push(Output::Reply { conn, correlation, response: Response::Metadata(self.image.clone()) })
                 }
@@ -272,7 +290,8 @@ impl Node for Controller {
                     out.push(Output::Reply { conn, correlation, response: Response::Admin(AdminResponse::Error(e)) });
                 }
             },
-            Input::Tick | Input::Response { .. } | Input::Disconnected { .. } => {}
+            Input::Tick => out.extend(self.tick_liveness(now).into_iter().map(Output::Emit)),
+            Input::Response { .. } | Input::Disconnected { .. } => {}
         }
         out.extend(self.answer_parked(now));
         self.check_invariants();
@@ -301,7 +320,10 @@ mod tests {
             delete_topic_enable: delete,
             num_partitions: 1,
             default_replication_factor: 1,
-            max_replication_factor: 1,
+            unclean_leader_election: false,
+            session_timeout: SimDuration::from_millis(9000),
+            auto_leader_rebalance: true,
+            leader_imbalance_check_interval: SimDuration::from_millis(300_000),
         };
         Controller::new(config, brokers)
     }
@@ -364,11 +386,11 @@ mod tests {
     }
 
     #[test]
-    fn replication_factors_beyond_support_are_refused() {
+    fn replication_factors_beyond_the_broker_count_are_refused() {
         let mut c = controller(true);
         assert_eq!(error_code(admin(&mut c, create("t", 1, 4))), ErrorCode::InvalidReplicationFactor);
-        assert_eq!(error_code(admin(&mut c, create("t", 1, 2))), ErrorCode::InvalidReplicationFactor);
-        assert_eq!(error_code(admin(&mut c, create("t", 0, 1))), ErrorCode::InvalidPartitions);
+        assert!(matches!(admin(&mut c, create("t", 1, 2)), AdminResponse::Created { .. }), "RF 2 on 3 brokers is fine");
+        assert_eq!(error_code(admin(&mut c, create("u", 0, 1))), ErrorCode::InvalidPartitions);
     }
 
     #[test]

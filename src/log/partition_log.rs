@@ -4,7 +4,7 @@
 use crate::log::config::LogConfig;
 use crate::log::record::{NewRecord, Record};
 use crate::log::segment::Segment;
-use crate::types::{Offset, SimTime, TopicPartition};
+use crate::types::{LeaderEpoch, Offset, SimTime, TopicPartition};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -120,6 +120,11 @@ pub struct PartitionLog {
     config: LogConfig,
     segments: BTreeMap<Offset, Segment>,
     high_watermark: Offset,
+    /// Kafka's leader-epoch checkpoint: the first offset written in each leader epoch.
+    epoch_starts: BTreeMap<LeaderEpoch, Offset>,
+    /// Records below this offset are on disk; above it they are only in the page cache and
+    /// vanish if the machine loses power (Kafka's recovery point).
+    flushed: Offset,
 }
 
 impl PartitionLog {
@@ -127,7 +132,14 @@ impl PartitionLog {
     pub fn new(tp: TopicPartition, config: LogConfig, now: SimTime) -> PartitionLog {
         let mut segments = BTreeMap::new();
         segments.insert(Offset(0), Segment::new(Offset(0), now));
-        let log = PartitionLog { tp, config, segments, high_watermark: Offset(0) };
+        let log = PartitionLog {
+            tp,
+            config,
+            segments,
+            high_watermark: Offset(0),
+            epoch_starts: BTreeMap::new(),
+            flushed: Offset(0),
+        };
         log.check_invariants();
         log
     }
@@ -195,20 +207,88 @@ impl PartitionLog {
     ///
     /// Panics on an empty batch: the caller (the produce path) must never send one.
     pub fn append(&mut self, now: SimTime, records: Vec<NewRecord>) -> AppendInfo {
+        self.append_as_leader(now, LeaderEpoch(0), records)
+    }
+
+    /// Append as the leader of `epoch`: each record is stamped with the epoch.
+    pub fn append_as_leader(&mut self, now: SimTime, epoch: LeaderEpoch, records: Vec<NewRecord>) -> AppendInfo {
+        self.append_idempotent(now, epoch, records, None)
+    }
+
+    /// Append as the leader of `epoch`, stamping record `i` with `(producer id, base sequence + i)`
+    /// when the batch comes from an idempotent producer.
+    pub fn append_idempotent(
+        &mut self,
+        now: SimTime,
+        epoch: LeaderEpoch,
+        records: Vec<NewRecord>,
+        producer: Option<(u64, u64)>,
+    ) -> AppendInfo {
+        assert!(!records.is_empty(), "{}: empty batch appended", self.tp);
+        let base = self.log_end_offset();
+        let stamped = records
+            .into_iter()
+            .enumerate()
+            .map(|(i, record)| Record {
+                offset: Offset(base.0 + i as u64),
+                leader_epoch: epoch,
+                producer_sequence: producer.map(|(pid, seq)| (pid, seq + i as u64)),
+                record,
+            })
+            .collect();
+        self.append_records(now, stamped)
+    }
+
+    /// Append records copied from a leader, keeping their offsets and epochs. The first must
+    /// sit at the log end offset: a follower only ever extends its log.
+    pub fn append_records(&mut self, now: SimTime, records: Vec<Record>) -> AppendInfo {
         assert!(!records.is_empty(), "{}: empty batch appended", self.tp);
         let base_offset = self.log_end_offset();
+        assert_eq!(records[0].offset, base_offset, "{}: appended records must start at the log end offset", self.tp);
         let mut rolled = Vec::new();
         for record in records {
             if self.active_segment().should_roll(now, record.size_bytes(), &self.config) {
                 rolled.push(self.roll(now));
             }
-            let offset = self.log_end_offset();
+            let latest = self.epoch_starts.last_key_value().map(|(e, _)| *e);
+            assert!(
+                latest.is_none_or(|e| record.leader_epoch >= e),
+                "{}: leader epochs must not go backwards",
+                self.tp
+            );
+            if latest != Some(record.leader_epoch) {
+                self.epoch_starts.insert(record.leader_epoch, record.offset);
+            }
             let interval = self.config.index_interval_bytes;
-            self.active_segment_mut().append(now, Record { offset, record }, interval);
+            self.active_segment_mut().append(now, record, interval);
         }
         let last_offset = Offset(self.log_end_offset().0 - 1);
         self.check_invariants();
         AppendInfo { base_offset, last_offset, rolled }
+    }
+
+    /// The latest leader epoch that wrote to this log, if any.
+    pub fn latest_epoch(&self) -> Option<LeaderEpoch> {
+        self.epoch_starts.last_key_value().map(|(e, _)| *e)
+    }
+
+    /// Kafka's `OffsetsForLeaderEpoch` answer: the largest epoch at or below `epoch` that this
+    /// log knows, and the offset where it ended (the start of the next epoch, or the log end
+    /// offset if it is the latest). `None` if the log knows no epoch at or below it.
+    pub fn end_offset_for_epoch(&self, epoch: LeaderEpoch) -> Option<(LeaderEpoch, Offset)> {
+        let (&found, _) = self.epoch_starts.range(..=epoch).next_back()?;
+        let end = self.epoch_starts.range(found.next()..).next().map_or(self.log_end_offset(), |(_, start)| *start);
+        Some((found, end))
+    }
+
+    /// Mark everything appended so far as written to disk (fsync).
+    pub fn flush(&mut self) {
+        self.flushed = self.log_end_offset();
+    }
+
+    /// The first offset not yet on disk.
+    pub fn flushed_offset(&self) -> Offset {
+        self.flushed
     }
 
     /// Read records with offsets in `[from, upto)` (`upto` is clamped to the log end offset),
@@ -301,6 +381,8 @@ impl PartitionLog {
         let _dropped = self.segments.split_off(&offset.next());
         self.active_segment_mut().truncate_to(offset);
         self.high_watermark = self.high_watermark.min(self.log_end_offset());
+        self.epoch_starts.retain(|_, start| *start < offset);
+        self.flushed = self.flushed.min(offset);
         self.check_invariants();
     }
 
@@ -311,6 +393,8 @@ impl PartitionLog {
         self.segments.clear();
         self.segments.insert(offset, Segment::new(offset, now));
         self.high_watermark = offset;
+        self.epoch_starts.clear();
+        self.flushed = offset;
         self.check_invariants();
     }
 

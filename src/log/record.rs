@@ -1,6 +1,6 @@
 //! A record: what a producer sends and a consumer reads, once the log has given it an offset.
 
-use crate::types::{Offset, RecordId, SimTime};
+use crate::types::{LeaderEpoch, Offset, RecordId, SimTime};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +34,13 @@ impl NewRecord {
 pub struct Record {
     /// Its position in the partition.
     pub offset: Offset,
+    /// The leader epoch of the leader that appended it (Kafka stores it in each batch header);
+    /// followers use it to find where their log diverges from a new leader's (KIP-101).
+    pub leader_epoch: LeaderEpoch,
+    /// For an idempotent producer's record: `(producer id, sequence number)`. Kafka keeps these
+    /// in batch headers, so any replica that becomes leader can rebuild which sequence numbers
+    /// it has already seen and refuse duplicates.
+    pub producer_sequence: Option<(u64, u64)>,
     /// The rest, as the producer sent it.
     pub record: NewRecord,
 }

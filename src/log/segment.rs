@@ -222,7 +222,7 @@ mod tests {
         let value = vec![0u8; (size - RECORD_OVERHEAD_BYTES) as usize];
         let id = RecordId { producer: 0, seq: offset };
         let record = NewRecord { id, key: None, value: value.into(), timestamp: SimTime::from_millis(ts_ms) };
-        Record { offset: Offset(offset), record }
+        Record { offset: Offset(offset), leader_epoch: crate::types::LeaderEpoch(0), producer_sequence: None, record }
     }
 
     fn segment(base: u64, count: u64, size: u64, interval: u64) -> Segment {

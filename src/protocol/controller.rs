@@ -5,7 +5,9 @@
 //! answers with a newer image when there is one. A broker can also forward a topic creation
 //! (for `auto.create.topics.enable`).
 
-use crate::types::BrokerId;
+use crate::protocol::metadata::PartitionMetadata;
+use crate::protocol::ErrorCode;
+use crate::types::{BrokerId, LeaderEpoch, TopicPartition};
 use serde::{Deserialize, Serialize};
 
 use super::admin::CreateTopicRequest;
@@ -25,6 +27,30 @@ pub struct BrokerHeartbeat {
 pub struct HeartbeatResponse {
     /// A newer image, if the broker's is stale.
     pub image: Option<MetadataImage>,
+}
+
+/// A leader's proposal to change a partition's ISR (Kafka's `AlterPartition`, KIP-497).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlterPartition {
+    /// The partition.
+    pub tp: TopicPartition,
+    /// The proposing leader.
+    pub leader: BrokerId,
+    /// Its leader epoch: a deposed leader's proposal is refused.
+    pub leader_epoch: LeaderEpoch,
+    /// The partition epoch the proposal is based on.
+    pub partition_epoch: u32,
+    /// The proposed ISR.
+    pub isr: Vec<BrokerId>,
+}
+
+/// The controller's answer to `AlterPartition`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlterPartitionResponse {
+    /// The partition.
+    pub tp: TopicPartition,
+    /// The partition's state after the change, or why it was refused.
+    pub result: Result<PartitionMetadata, ErrorCode>,
 }
 
 /// A topic creation a broker forwards on a client's behalf (auto-creation).

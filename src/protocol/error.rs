@@ -43,8 +43,16 @@ pub enum ErrorCode {
     InvalidConfig,
     /// 41: the request went to a node that is not the active controller.
     NotController,
+    /// 45: an idempotent producer's batch skipped sequence numbers.
+    OutOfOrderSequenceNumber,
     /// 73: `delete.topic.enable=false`: the controller refuses to delete topics.
     TopicDeletionDisabled,
+    /// 74: the request carries an older leader epoch than the broker's: the sender is stale.
+    FencedLeaderEpoch,
+    /// 75: the request carries a newer leader epoch than the broker knows: the broker is stale.
+    UnknownLeaderEpoch,
+    /// 82: an ISR change was proposed against an outdated partition state.
+    InvalidUpdateVersion,
     /// Not a Kafka code: the producer gave up after `delivery.timeout.ms`
     /// (Kafka raises a `TimeoutException` in the send callback).
     DeliveryTimeout,
@@ -79,7 +87,11 @@ impl ErrorCode {
             ErrorCode::InvalidReplicaAssignment => 39,
             ErrorCode::InvalidConfig => 40,
             ErrorCode::NotController => 41,
+            ErrorCode::OutOfOrderSequenceNumber => 45,
             ErrorCode::TopicDeletionDisabled => 73,
+            ErrorCode::FencedLeaderEpoch => 74,
+            ErrorCode::UnknownLeaderEpoch => 75,
+            ErrorCode::InvalidUpdateVersion => 82,
             ErrorCode::DeliveryTimeout
             | ErrorCode::BufferExhausted
             | ErrorCode::MetadataTimeout
@@ -98,6 +110,9 @@ impl ErrorCode {
                 | ErrorCode::NotEnoughReplicas
                 | ErrorCode::NotEnoughReplicasAfterAppend
                 | ErrorCode::UnknownTopicOrPartition
+                | ErrorCode::FencedLeaderEpoch
+                | ErrorCode::UnknownLeaderEpoch
+                | ErrorCode::OutOfOrderSequenceNumber
         )
     }
 }

@@ -1,7 +1,7 @@
 //! Fetch and ListOffsets: how consumers (and, later, followers) read a partition.
 
 use crate::log::record::Record;
-use crate::types::{Offset, SimDuration, TopicPartition};
+use crate::types::{BrokerId, LeaderEpoch, Offset, SimDuration, TopicPartition};
 use serde::{Deserialize, Serialize};
 
 use super::ErrorCode;
@@ -22,6 +22,39 @@ pub struct FetchRequest {
     pub min_bytes: u64,
     /// `fetch.max.wait.ms`.
     pub max_wait: SimDuration,
+    /// Set when a follower replica fetches (Kafka's `replica_id`): it reads up to the log end
+    /// offset, not the high watermark, and its progress moves the high watermark.
+    pub replica: Option<ReplicaFetch>,
+}
+
+/// The follower's side of a replica fetch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplicaFetch {
+    /// Who is fetching.
+    pub broker: BrokerId,
+    /// The leader epoch the follower believes current; a mismatch is refused.
+    pub leader_epoch: LeaderEpoch,
+}
+
+/// KIP-101: ask the leader where a leader epoch ended in its log, so a follower can truncate
+/// exactly the records the new leader does not have.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OffsetsForLeaderEpochRequest {
+    /// The partition.
+    pub tp: TopicPartition,
+    /// The follower's latest epoch.
+    pub epoch: LeaderEpoch,
+    /// The leader epoch the follower believes current.
+    pub current_leader_epoch: LeaderEpoch,
+}
+
+/// The leader's answer: the largest epoch at or below the asked one, and its end offset.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OffsetsForLeaderEpochResponse {
+    /// The partition.
+    pub tp: TopicPartition,
+    /// `(epoch, end offset)`, or why not.
+    pub result: Result<(LeaderEpoch, Offset), ErrorCode>,
 }
 
 /// What a fetch returns.
@@ -33,6 +66,9 @@ pub struct FetchResponse {
     pub offset: Offset,
     /// The records, or why there are none.
     pub result: Result<FetchedRecords, ErrorCode>,
+    /// The log's bounds `(log start, log end)` when the answer is `OffsetOutOfRange`, so a
+    /// follower knows where to restart.
+    pub bounds: Option<(Offset, Offset)>,
 }
 
 /// Records a fetch returned, with the log's bounds at the time.

@@ -20,6 +20,8 @@ pub struct PartitionMetadata {
     pub replicas: Vec<BrokerId>,
     /// The in-sync replicas.
     pub isr: Vec<BrokerId>,
+    /// Bumped on every change of leader or ISR, so a stale ISR proposal can be refused.
+    pub partition_epoch: u32,
 }
 
 /// One topic.
@@ -36,8 +38,10 @@ pub struct TopicMetadata {
 pub struct MetadataImage {
     /// Grows by one with every change, so brokers can tell a newer image from an older one.
     pub version: u64,
-    /// Live brokers and their host names.
+    /// Registered brokers and their host names.
     pub brokers: BTreeMap<BrokerId, NodeName>,
+    /// Brokers the controller considers dead (no heartbeat within `broker.session.timeout.ms`).
+    pub fenced: std::collections::BTreeSet<BrokerId>,
     /// Every topic.
     pub topics: BTreeMap<TopicName, TopicMetadata>,
 }

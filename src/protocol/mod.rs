@@ -47,6 +47,10 @@ pub enum Request {
     BrokerHeartbeat(controller::BrokerHeartbeat),
     /// A broker forwards a topic creation to the controller.
     ForwardCreate(controller::ForwardCreate),
+    /// A follower asks where a leader epoch ended.
+    OffsetsForLeaderEpoch(fetch::OffsetsForLeaderEpochRequest),
+    /// A leader proposes an ISR change.
+    AlterPartition(controller::AlterPartition),
 }
 
 /// The answer to a [`Request`].
@@ -68,6 +72,10 @@ pub enum Response {
     Heartbeat(controller::HeartbeatResponse),
     /// Answer to `ForwardCreate` (the admin outcome).
     Forwarded(admin::AdminResponse),
+    /// Answer to `OffsetsForLeaderEpoch`.
+    OffsetsForLeaderEpoch(fetch::OffsetsForLeaderEpochResponse),
+    /// Answer to `AlterPartition`.
+    AlterPartition(controller::AlterPartitionResponse),
 }
 
 /// A correlation id: matches a response to its request on one connection.

@@ -36,6 +36,18 @@ pub struct ProduceRequest {
     pub acks: Acks,
     /// The records, in the order the producer sent them.
     pub records: Vec<NewRecord>,
+    /// Set by an idempotent producer (`enable.idempotence=true`): who it is and the sequence
+    /// number of the batch's first record, so the leader can refuse a duplicate.
+    pub idempotence: Option<ProducerSequence>,
+}
+
+/// An idempotent producer's identity and a batch's first sequence number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProducerSequence {
+    /// The producer id.
+    pub producer_id: u64,
+    /// The first record's sequence number in this partition.
+    pub base_sequence: u64,
 }
 
 /// The leader's answer to a produce request.

@@ -64,6 +64,16 @@ pub struct Summary {
     pub segments_deleted: u64,
     /// Per partition.
     pub partitions: Vec<PartitionSummary>,
+    /// Leader changes after crashes: partition, new leader, time since the fault.
+    pub failovers: Vec<String>,
+    /// Partitions without a leader at the end.
+    pub offline_partitions: Vec<String>,
+    /// Unclean leader elections.
+    pub unclean_elections: u64,
+    /// Offsets where a follower disagrees with its leader.
+    pub divergent_offsets: u64,
+    /// Produce errors by name (every attempt).
+    pub produce_errors: std::collections::BTreeMap<String, u64>,
     /// Kafka's promises, checked.
     pub invariants: Vec<CheckResult>,
     /// The scenario's expectations.
@@ -109,6 +119,17 @@ impl Summary {
             segments_rolled: a.segments_rolled,
             segments_deleted: a.segments_deleted,
             partitions,
+            failovers: a
+                .failovers()
+                .iter()
+                .map(|(tp, leader, took, why)| {
+                    format!("{tp}: broker {leader} leads {} after the fault ({why})", fmt_secs(*took))
+                })
+                .collect(),
+            offline_partitions: a.offline.iter().map(|tp| tp.to_string()).collect(),
+            unclean_elections: a.unclean_elections(),
+            divergent_offsets: lost::divergent_offsets(a).len() as u64,
+            produce_errors: a.produce_errors.clone(),
             invariants: verdict.invariants.clone(),
             expectations: verdict.expectations.clone(),
             passed: verdict.passed(),
@@ -149,6 +170,19 @@ impl Summary {
                 p.order
             );
         }
+        for f in &self.failovers {
+            let _ = writeln!(s, "failover: {f}");
+        }
+        if !self.offline_partitions.is_empty() {
+            let _ = writeln!(s, "offline at the end: {}", self.offline_partitions.join(", "));
+        }
+        if self.unclean_elections > 0 {
+            let _ = writeln!(s, "unclean leader elections: {}", self.unclean_elections);
+        }
+        if !self.produce_errors.is_empty() {
+            let errors: Vec<String> = self.produce_errors.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let _ = writeln!(s, "produce errors (every attempt): {}", errors.join(" "));
+        }
         for c in &self.invariants {
             let _ = writeln!(s, "invariant {}: {} ({})", c.name, if c.passed { "holds" } else { "VIOLATED" }, c.detail);
         }
@@ -158,4 +192,9 @@ impl Summary {
         let _ = writeln!(s, "result: {}", if self.passed { "PASS" } else { "FAIL" });
         s
     }
+}
+
+/// `5.661s`.
+fn fmt_secs(d: crate::types::SimDuration) -> String {
+    format!("{}.{:03}s", d.0 / 1_000_000, (d.0 / 1000) % 1000)
 }

@@ -73,6 +73,20 @@ pub const BROKER_KEYS: &[KeySpec] = &[
     int("log.index.interval.bytes", 1, MAX, "4096"),
     int("message.max.bytes", 1, MAX, "1048588"),
     int("broker.heartbeat.interval.ms", 1, MAX, "2000"),
+    int("min.insync.replicas", 1, 100, "1"),
+    boolean("unclean.leader.election.enable", "false"),
+    int("replica.lag.time.max.ms", 1, MAX, "30000"),
+    int("replica.fetch.wait.max.ms", 0, MAX, "500"),
+    int("replica.fetch.max.bytes", 1, MAX, "1048576"),
+    int("replica.fetch.backoff.ms", 0, MAX, "1000"),
+    int("replica.socket.timeout.ms", 1, MAX, "30000"),
+    int("broker.session.timeout.ms", 1, MAX, "9000"),
+    boolean("auto.leader.rebalance.enable", "true"),
+    int("leader.imbalance.check.interval.seconds", 1, MAX, "300"),
+    int("log.flush.interval.messages", 1, MAX, "9223372036854775807"),
+    int("log.flush.interval.ms", 1, MAX, "9223372036854775807"),
+    choice("replication.truncation", &["leader-epoch", "high-watermark"], "leader-epoch"),
+    boolean("sim.page.cache.loss", "false"),
     int("sim.capacity.bytes.per.s", 0, MAX, "0"),
     no_effect("broker.id", "kafkasim numbers brokers 1..N from [cluster] brokers"),
     no_effect("num.network.threads", "the simulation runs one task per node"),
@@ -92,6 +106,8 @@ pub const TOPIC_KEYS: &[KeySpec] = &[
     int("segment.bytes", 14, MAX, "1073741824"),
     int("segment.ms", 1, MAX, "604800000"),
     int("index.interval.bytes", 1, MAX, "4096"),
+    int("min.insync.replicas", 1, 100, "1"),
+    boolean("unclean.leader.election.enable", "false"),
 ];
 
 /// Producer keys.
@@ -108,6 +124,7 @@ pub const PRODUCER_KEYS: &[KeySpec] = &[
     int("max.block.ms", 0, MAX, "60000"),
     int("metadata.max.age.ms", 1, MAX, "300000"),
     choice("partitioner.class", &["sticky", "round-robin"], "sticky"),
+    boolean("enable.idempotence", "true"),
 ];
 
 /// Consumer keys.

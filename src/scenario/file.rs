@@ -198,6 +198,24 @@ pub struct ActionFile {
     /// For `set-config`.
     #[serde(default)]
     pub value: Option<Spanned<toml::Value>>,
+    /// For `crash`, `restart`, `pause`, `slow`: a host name (`broker-2`) or `leader(topic-N)`.
+    #[serde(default)]
+    pub node: Option<Spanned<String>>,
+    /// For `partition`: one side (host names or `leader(topic-N)`).
+    #[serde(default)]
+    pub from: Option<Spanned<Vec<String>>>,
+    /// For `partition` (the other side; default: every other host) and `slow` (default: all).
+    #[serde(default)]
+    pub to: Option<Spanned<Vec<String>>>,
+    /// For `partition`: cut only `from` → `to`, not the way back.
+    #[serde(default)]
+    pub oneway: bool,
+    /// For `slow`: the new one-way latency of the node's links.
+    #[serde(default)]
+    pub latency_ms: Option<Spanned<i64>>,
+    /// For `pause`: how long the node stops.
+    #[serde(default)]
+    pub duration: Option<Spanned<String>>,
 }
 
 /// `[expect]`: conditions the run must meet.
@@ -220,6 +238,22 @@ pub struct ExpectFile {
     pub out_of_range_resets_min: Option<u64>,
     /// At least this many cross-partition inversions seen by consumers.
     pub cross_partition_inversions_min: Option<u64>,
+    /// At least this many acknowledged records lost (scenarios that demonstrate a loss).
+    pub lost_acked_min: Option<u64>,
+    /// Exactly this many offsets where a follower disagrees with the leader below the HW.
+    pub divergent_offsets: Option<u64>,
+    /// At least this many offsets where replicas disagree.
+    pub divergent_offsets_min: Option<u64>,
+    /// At least this many partitions without a leader at the end.
+    pub offline_partitions_min: Option<u64>,
+    /// Exactly this many partitions without a leader at the end.
+    pub offline_partitions: Option<u64>,
+    /// At least this many unclean leader elections.
+    pub unclean_elections_min: Option<u64>,
+    /// At least this many produce attempts refused with `NotEnoughReplicas`.
+    pub not_enough_replicas_min: Option<u64>,
+    /// At least this many leader elections after a crash.
+    pub failovers_min: Option<u64>,
     /// At least this many segments deleted by retention.
     pub segments_deleted_min: Option<u64>,
     /// At least this many segment rolls.

@@ -155,6 +155,70 @@ pub enum Action {
         /// The offset to find.
         lookup: Option<Offset>,
     },
+    /// Hard crash: the node stops at once, its connections go silent, its memory is lost.
+    Crash(NodeRef),
+    /// Restart a crashed node.
+    Restart(NodeRef),
+    /// Cut the network between two groups of nodes (both ways unless `oneway`).
+    Partition {
+        /// One side.
+        from: Vec<NodeRef>,
+        /// The other side (empty: every other node).
+        to: Vec<NodeRef>,
+        /// Only `from` → `to`.
+        oneway: bool,
+    },
+    /// Repair every network cut made by `partition` (crashed nodes stay cut off).
+    Heal,
+    /// Set the latency of a node's links.
+    Slow {
+        /// The node.
+        node: NodeRef,
+        /// Towards these nodes only (empty: all).
+        to: Vec<NodeRef>,
+        /// The new one-way latency.
+        latency: SimDuration,
+    },
+    /// Stop a node from doing anything for a while (a long GC pause).
+    Pause {
+        /// The node.
+        node: NodeRef,
+        /// How long.
+        duration: SimDuration,
+    },
+}
+
+/// A node named in a fault action, resolved when the action fires.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NodeRef {
+    /// A host by name.
+    Name(crate::types::NodeName),
+    /// Whoever leads this partition at that moment.
+    LeaderOf(TopicPartition),
+}
+
+impl std::fmt::Display for NodeRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NodeRef::Name(n) => write!(f, "{n}"),
+            NodeRef::LeaderOf(tp) => write!(f, "leader({tp})"),
+        }
+    }
+}
+
+impl Action {
+    /// Whether the simulation driver (not the admin client) carries this action out.
+    pub fn is_fault(&self) -> bool {
+        matches!(
+            self,
+            Action::Crash(_)
+                | Action::Restart(_)
+                | Action::Partition { .. }
+                | Action::Heal
+                | Action::Slow { .. }
+                | Action::Pause { .. }
+        )
+    }
 }
 
 impl Action {
@@ -169,6 +233,17 @@ impl Action {
                 Some(o) => format!("dump-log {tp} offset={o}"),
                 None => format!("dump-log {tp}"),
             },
+            Action::Crash(n) => format!("crash {n}"),
+            Action::Restart(n) => format!("restart {n}"),
+            Action::Partition { from, to, oneway } => {
+                let list = |v: &[NodeRef]| v.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(",");
+                let arrow = if *oneway { "->" } else { "<->" };
+                let to = if to.is_empty() { "everyone else".to_string() } else { list(to) };
+                format!("partition [{}] {arrow} [{to}]", list(from))
+            }
+            Action::Heal => "heal".to_string(),
+            Action::Slow { node, latency, .. } => format!("slow {node} latency={latency}"),
+            Action::Pause { node, duration } => format!("pause {node} for {duration}"),
         }
     }
 }
@@ -203,6 +278,22 @@ pub struct Expectations {
     pub out_of_range_resets_min: Option<u64>,
     /// Lower bound.
     pub cross_partition_inversions_min: Option<u64>,
+    /// Lower bound.
+    pub lost_acked_min: Option<u64>,
+    /// Exact count.
+    pub divergent_offsets: Option<u64>,
+    /// Lower bound.
+    pub divergent_offsets_min: Option<u64>,
+    /// Lower bound.
+    pub offline_partitions_min: Option<u64>,
+    /// Exact count.
+    pub offline_partitions: Option<u64>,
+    /// Lower bound.
+    pub unclean_elections_min: Option<u64>,
+    /// Lower bound.
+    pub not_enough_replicas_min: Option<u64>,
+    /// Lower bound.
+    pub failovers_min: Option<u64>,
     /// Lower bound.
     pub segments_deleted_min: Option<u64>,
     /// Lower bound.

@@ -96,6 +96,8 @@ pub fn validate(raw: ScenarioFile, name: &str, text: &str, path: &Path) -> Res<S
         consumers.push(consumer(&cx, c, &known, auto_create)?);
     }
     unique_names(&cx, &raw)?;
+    let hosts = host_names(&cluster, &producers, &consumers);
+    check_fault_nodes(&cx, &raw.actions, &actions, &hosts)?;
     let expect = expect(&cx, raw.expect.as_ref(), &known)?;
     Ok(Scenario {
         name: raw.name.into_inner(),
@@ -234,11 +236,95 @@ fn action(cx: &Ctx, r: &ActionFile, cluster: &ClusterSpec) -> Res<Action> {
             let lookup = r.offset.as_ref().map(|o| cx.count(o, "offset", 0, i64::MAX)).transpose()?;
             Ok(Action::DumpLog { tp: tp(&topic, p as u32), lookup: lookup.map(Offset) })
         }
+        "crash" => Ok(Action::Crash(need_node(cx, r)?)),
+        "restart" => Ok(Action::Restart(need_node(cx, r)?)),
+        "pause" => {
+            let node = need_node(cx, r)?;
+            let Some(d) = &r.duration else { return cx.err(r.action.span(), "`pause` needs `duration = \"...\"`") };
+            Ok(Action::Pause { node, duration: cx.duration(d)? })
+        }
+        "slow" => {
+            let node = need_node(cx, r)?;
+            let Some(l) = &r.latency_ms else { return cx.err(r.action.span(), "`slow` needs `latency_ms = N`") };
+            let latency = SimDuration::from_millis(cx.count(l, "latency_ms", 0, 600_000)?);
+            Ok(Action::Slow { node, to: node_list(cx, r.to.as_ref())?, latency })
+        }
+        "partition" => {
+            let from = node_list(cx, r.from.as_ref())?;
+            if from.is_empty() {
+                return cx.err(r.action.span(), "`partition` needs `from = [\"broker-1\", ...]` (and optionally `to`)");
+            }
+            Ok(Action::Partition { from, to: node_list(cx, r.to.as_ref())?, oneway: r.oneway })
+        }
+        "heal" => Ok(Action::Heal),
         other => cx.err(
             r.action.span(),
-            format!("unknown action `{other}`; known: create-topic, delete-topic, list-topics, set-config, dump-log"),
+            format!("unknown action `{other}`; known: create-topic, delete-topic, list-topics, set-config, dump-log, crash, restart, partition, heal, slow, pause"),
         ),
     }
+}
+
+/// `node = "broker-2"` or `node = "leader(orders-0)"`.
+fn need_node(cx: &Ctx, r: &ActionFile) -> Res<NodeRef> {
+    match &r.node {
+        Some(n) => parse_node(cx, n.get_ref(), n.span()),
+        None => cx.err(
+            r.action.span(),
+            format!("`{}` needs `node = \"broker-1\"` or `node = \"leader(topic-0)\"`", r.action.get_ref()),
+        ),
+    }
+}
+
+fn node_list(cx: &Ctx, v: Option<&Spanned<Vec<String>>>) -> Res<Vec<NodeRef>> {
+    let Some(v) = v else { return Ok(Vec::new()) };
+    v.get_ref().iter().map(|n| parse_node(cx, n, v.span())).collect()
+}
+
+fn parse_node(cx: &Ctx, text: &str, span: std::ops::Range<usize>) -> Res<NodeRef> {
+    if let Some(inner) = text.strip_prefix("leader(").and_then(|t| t.strip_suffix(')')) {
+        let parsed = inner.rsplit_once('-').and_then(|(t, p)| Some((t, p.parse::<u32>().ok()?)));
+        return match parsed {
+            Some((t, p)) if !t.is_empty() => Ok(NodeRef::LeaderOf(tp(&TopicName::new(t), p))),
+            _ => cx.err(span, format!("`{text}`: write leader(TOPIC-PARTITION), e.g. leader(orders-0)")),
+        };
+    }
+    Ok(NodeRef::Name(crate::types::NodeName(text.to_string())))
+}
+
+/// Every host name a fault action names must exist in the scenario.
+fn check_fault_nodes(
+    cx: &Ctx,
+    raw: &[Spanned<ActionFile>],
+    actions: &[ActionSpec],
+    hosts: &BTreeSet<String>,
+) -> Res<()> {
+    let _ = actions;
+    for a in raw {
+        let r = a.get_ref();
+        let mut named: Vec<(String, std::ops::Range<usize>)> = Vec::new();
+        if let Some(n) = &r.node {
+            named.push((n.get_ref().clone(), n.span()));
+        }
+        for list in [&r.from, &r.to].into_iter().flatten() {
+            named.extend(list.get_ref().iter().map(|n| (n.clone(), list.span())));
+        }
+        for (name, span) in named {
+            if !name.starts_with("leader(") && !hosts.contains(&name) {
+                let known: Vec<&str> = hosts.iter().map(|h| h.as_str()).collect();
+                return cx.err(span, format!("no node named `{name}`; nodes: {}", known.join(", ")));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The host names a scenario's nodes get (see `sim::build`).
+fn host_names(cluster: &ClusterSpec, producers: &[ProducerSpec], consumers: &[ConsumerSpec]) -> BTreeSet<String> {
+    let mut hosts: BTreeSet<String> = (1..=cluster.controllers).map(|c| format!("controller-{c}")).collect();
+    hosts.extend(cluster.broker_ids().iter().map(|b| format!("broker-{b}")));
+    hosts.extend(producers.iter().map(|p| format!("producer-{}", p.name)));
+    hosts.extend(consumers.iter().map(|c| format!("consumer-{}", c.name)));
+    hosts
 }
 
 fn known_topics(topics: &[TopicSpec], actions: &[ActionSpec]) -> BTreeSet<TopicName> {
@@ -402,6 +488,14 @@ fn expect(cx: &Ctx, raw: Option<&Spanned<ExpectFile>>, known: &BTreeSet<TopicNam
         send_failures: r.send_failures,
         out_of_range_resets_min: r.out_of_range_resets_min,
         cross_partition_inversions_min: r.cross_partition_inversions_min,
+        lost_acked_min: r.lost_acked_min,
+        divergent_offsets: r.divergent_offsets,
+        divergent_offsets_min: r.divergent_offsets_min,
+        offline_partitions_min: r.offline_partitions_min,
+        offline_partitions: r.offline_partitions,
+        unclean_elections_min: r.unclean_elections_min,
+        not_enough_replicas_min: r.not_enough_replicas_min,
+        failovers_min: r.failovers_min,
         segments_deleted_min: r.segments_deleted_min,
         segments_rolled_min: r.segments_rolled_min,
         admin_errors: r.admin_errors.clone(),

@@ -16,6 +16,7 @@ use crate::controller::Controller;
 use crate::log::LogConfig;
 use crate::protocol::admin::{AdminRequest, CreateTopicRequest, DumpLogRequest};
 use crate::protocol::produce::Acks;
+use crate::replication::TruncationMode;
 use crate::scenario::config::Config;
 use crate::scenario::model::{Action, ConsumerSpec, ProducerSpec, Scenario, TopicSpec};
 use crate::types::{BrokerId, NodeName, SimDuration, SimTime};
@@ -72,6 +73,20 @@ pub fn broker_config(c: &Config) -> BrokerConfig {
         retention_check_interval: ms(c, "log.retention.check.interval.ms"),
         heartbeat_interval: ms(c, "broker.heartbeat.interval.ms"),
         capacity_bytes_per_s: c.uint("sim.capacity.bytes.per.s"),
+        min_insync_replicas: c.uint("min.insync.replicas") as u32,
+        replica_lag_time_max: ms(c, "replica.lag.time.max.ms"),
+        replica_fetch_wait_max: ms(c, "replica.fetch.wait.max.ms"),
+        replica_fetch_max_bytes: c.uint("replica.fetch.max.bytes"),
+        replica_request_timeout: ms(c, "replica.socket.timeout.ms"),
+        replica_fetch_backoff: ms(c, "replica.fetch.backoff.ms"),
+        truncation: if c.text("replication.truncation") == "high-watermark" {
+            TruncationMode::HighWatermark
+        } else {
+            TruncationMode::LeaderEpoch
+        },
+        flush_messages: c.is_set("log.flush.interval.messages").then(|| c.uint("log.flush.interval.messages")),
+        flush_interval: c.is_set("log.flush.interval.ms").then(|| ms(c, "log.flush.interval.ms")),
+        page_cache_loss: c.bool("sim.page.cache.loss"),
     }
 }
 
@@ -82,7 +97,12 @@ pub fn controller(s: &Scenario) -> Controller {
         delete_topic_enable: c.bool("delete.topic.enable"),
         num_partitions: c.uint("num.partitions") as u32,
         default_replication_factor: c.uint("default.replication.factor") as u32,
-        max_replication_factor: 1,
+        unclean_leader_election: c.bool("unclean.leader.election.enable"),
+        session_timeout: ms(c, "broker.session.timeout.ms"),
+        auto_leader_rebalance: c.bool("auto.leader.rebalance.enable"),
+        leader_imbalance_check_interval: SimDuration::from_millis(
+            c.uint("leader.imbalance.check.interval.seconds") * 1000,
+        ),
     };
     let brokers: BTreeMap<BrokerId, NodeName> =
         s.cluster.broker_ids().into_iter().map(|b| (b, NodeName::broker(b))).collect();
@@ -125,6 +145,10 @@ fn producer_config(c: &Config) -> ProducerConfig {
         } else {
             UnkeyedStrategy::Sticky
         },
+        // Kafka 3.x: idempotence is on by default, but only takes effect with acks=all unless
+        // the scenario asked for it explicitly.
+        idempotence: c.bool("enable.idempotence")
+            && (c.is_set("enable.idempotence") || c.text("acks") == "all" || c.text("acks") == "-1"),
     }
 }
 
@@ -194,6 +218,8 @@ pub fn admin(s: &Scenario) -> AdminClient {
                 AdminCommand::Admin(AdminRequest::SetConfig { key: key.clone(), value: value.clone() })
             }
             Action::DumpLog { tp, lookup } => AdminCommand::DumpLog(DumpLogRequest { tp: tp.clone(), lookup: *lookup }),
+            // Faults are carried out by the simulation driver, not by the admin client.
+            _ => continue,
         };
         script.push((SimTime::ZERO.plus(a.at), command));
     }

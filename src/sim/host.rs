@@ -16,7 +16,9 @@ use crate::node::{ConnId, Input, Node, Output};
 use crate::protocol::Message;
 use crate::trace::Event;
 use crate::types::{NodeName, SimTime};
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use turmoil::net::tcp::OwnedWriteHalf;
@@ -62,11 +64,15 @@ pub struct HostConfig {
     pub tick: Duration,
     /// Where events go.
     pub recorder: Recorder,
+    /// The node does nothing until this simulated time (a `pause` fault: a long GC, a stopped VM).
+    pub paused_until: Rc<Cell<SimTime>>,
+    /// How many times the host software has started (more than once after a restart).
+    pub starts: Rc<Cell<u32>>,
 }
 
 /// The state of one running host.
 struct Host<N: Node> {
-    core: N,
+    core: Rc<RefCell<N>>,
     cfg: HostConfig,
     tx: mpsc::UnboundedSender<Inbox>,
     inbound: BTreeMap<ConnId, OwnedWriteHalf>,
@@ -81,18 +87,32 @@ fn now() -> SimTime {
     SimTime(elapsed.as_micros() as u64)
 }
 
-/// Run `core` as a turmoil host until the simulation ends.
-pub async fn run_node<N: Node + 'static>(core: N, cfg: HostConfig) -> turmoil::Result {
+/// Run `core` as a turmoil host until the simulation ends. The core lives outside the host
+/// (it is the node's disk as well as its memory): after a crash the host runs again on the same
+/// core, which first forgets what a process keeps only in memory ([`Node::restart`]).
+pub async fn run_node<N: Node + 'static>(core: Rc<RefCell<N>>, cfg: HostConfig) -> turmoil::Result {
     let (tx, mut rx) = mpsc::unbounded_channel();
     if cfg.listen {
         let listener = TcpListener::bind(("0.0.0.0", PORT)).await?;
         tokio::task::spawn_local(accept_loop(listener, tx.clone()));
     }
+    cfg.starts.set(cfg.starts.get() + 1);
+    let restarted = cfg.starts.get() > 1;
     let mut host =
         Host { core, cfg, tx, inbound: BTreeMap::new(), outbound: BTreeMap::new(), next_conn: 0, finished: false };
     host.cfg.recorder.record(now(), &host.cfg.name, Event::NodeStarted);
+    if restarted {
+        let outputs = host.core.borrow_mut().restart(now());
+        host.perform(now(), outputs).await;
+    }
     let mut next_tick = tokio::time::Instant::now();
     loop {
+        if host.cfg.paused_until.get() > now() {
+            host.finish_if_ending().await;
+            next_tick += host.cfg.tick;
+            tokio::time::sleep_until(next_tick).await;
+            continue;
+        }
         tokio::select! {
             biased;
             Some(item) = rx.recv() => host.on_inbox(item).await,
@@ -137,17 +157,22 @@ async fn connect(peer: NodeName, tx: mpsc::UnboundedSender<Inbox>) {
 
 impl<N: Node> Host<N> {
     async fn on_tick(&mut self) {
-        let t = now();
+        self.finish_if_ending().await;
+        self.step(now(), Input::Tick).await;
+    }
+
+    /// At the end of the run, let the core report its final state once.
+    async fn finish_if_ending(&mut self) {
         if self.cfg.recorder.is_finishing() && !self.finished {
             self.finished = true;
-            let outputs = self.core.finish(t);
+            let t = now();
+            let outputs = self.core.borrow_mut().finish(t);
             self.perform(t, outputs).await;
         }
-        self.step(t, Input::Tick).await;
     }
 
     async fn step(&mut self, t: SimTime, input: Input) {
-        let outputs = self.core.step(t, input);
+        let outputs = self.core.borrow_mut().step(t, input);
         self.perform(t, outputs).await;
     }
 
@@ -251,7 +276,7 @@ impl<N: Node> Host<N> {
                     return None;
                 }
                 self.outbound.remove(&to);
-                Some(self.core.step(t, Input::Disconnected { peer: to }))
+                Some(self.core.borrow_mut().step(t, Input::Disconnected { peer: to }))
             }
             Some(Peer::Connecting(q)) => {
                 q.push(msg);

@@ -13,6 +13,7 @@
 //! The run's product is its [`Trace`]; nothing else leaves the simulation.
 
 pub mod build;
+pub mod faults;
 pub mod framing;
 pub mod host;
 pub mod recorder;
@@ -20,10 +21,14 @@ pub mod seeds;
 
 use crate::node::Node;
 use crate::scenario::Scenario;
+use crate::trace::Event;
 use crate::trace::Trace;
-use crate::types::NodeName;
+use crate::types::{NodeName, SimTime};
 use host::{run_node, HostConfig};
 use recorder::Recorder;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
 use std::time::{Duration, UNIX_EPOCH};
 use thiserror::Error;
 
@@ -40,19 +45,35 @@ pub struct SimError {
 /// A fixed simulated wall-clock start (2024-01-01T00:00:00Z), so nothing depends on today.
 const EPOCH_SECS: u64 = 1_704_067_200;
 
-fn register<N, F>(
+/// The driver's handles on one host: to pause it, and to count its starts.
+#[derive(Clone, Debug, Default)]
+pub struct NodeHandle {
+    /// See [`HostConfig::paused_until`].
+    pub paused_until: Rc<Cell<SimTime>>,
+    /// See [`HostConfig::starts`].
+    pub starts: Rc<Cell<u32>>,
+}
+
+/// Register a host running `core` (shared, so it survives crashes) and return its handle.
+fn register<N: Node + 'static>(
     sim: &mut turmoil::Sim<'_>,
     name: &NodeName,
     listen: bool,
     tick: Duration,
     recorder: &Recorder,
-    make: F,
-) where
-    N: Node + 'static,
-    F: Fn() -> N + 'static,
-{
-    let cfg = HostConfig { name: name.clone(), listen, tick, recorder: recorder.clone() };
-    sim.host(name.as_str(), move || run_node(make(), cfg.clone()));
+    core: Rc<RefCell<N>>,
+) -> NodeHandle {
+    let handle = NodeHandle::default();
+    let cfg = HostConfig {
+        name: name.clone(),
+        listen,
+        tick,
+        recorder: recorder.clone(),
+        paused_until: handle.paused_until.clone(),
+        starts: handle.starts.clone(),
+    };
+    sim.host(name.as_str(), move || run_node(core.clone(), cfg.clone()));
+    handle
 }
 
 pub use recorder::TraceDetail;
@@ -101,10 +122,20 @@ pub fn run_with(scenario: &Scenario, seed: u64, detail: TraceDetail) -> Result<T
         .tcp_capacity(1 << 16)
         .build();
     let recorder = Recorder::new(detail);
-    add_hosts(&mut sim, scenario, seed, tick, &recorder);
+    let (hosts, controller) = add_hosts(&mut sim, scenario, seed, tick, &recorder);
+    let mut faults = faults::Faults::new(hosts, controller, scenario.cluster.clone());
+    let mut pending: std::collections::VecDeque<&crate::scenario::model::ActionSpec> =
+        scenario.actions.iter().filter(|a| a.action.is_fault()).collect();
     let fail =
         |sim: &turmoil::Sim<'_>, e: Box<dyn std::error::Error>| SimError { at: sim.elapsed(), reason: e.to_string() };
+    let sim_node = NodeName("sim".to_string());
     while sim.elapsed() < duration {
+        let now = SimTime(sim.elapsed().as_micros() as u64);
+        while pending.front().is_some_and(|a| SimTime::ZERO.plus(a.at) <= now) {
+            let action = pending.pop_front().expect("front exists");
+            let description = faults.apply(&mut sim, now, &action.action);
+            recorder.record(now, &sim_node, Event::Fault { description });
+        }
         sim.step().map_err(|e| fail(&sim, e))?;
     }
     recorder.start_finishing();
@@ -112,25 +143,32 @@ pub fn run_with(scenario: &Scenario, seed: u64, detail: TraceDetail) -> Result<T
     Ok(recorder.take())
 }
 
-fn add_hosts(sim: &mut turmoil::Sim<'_>, s: &Scenario, seed: u64, tick: Duration, recorder: &Recorder) {
-    let sc = s.clone();
-    register(sim, &NodeName::controller(1), true, tick, recorder, move || build::controller(&sc));
+type Hosts = (BTreeMap<NodeName, NodeHandle>, Rc<RefCell<crate::controller::Controller>>);
+
+fn add_hosts(sim: &mut turmoil::Sim<'_>, s: &Scenario, seed: u64, tick: Duration, recorder: &Recorder) -> Hosts {
+    let mut hosts = BTreeMap::new();
+    let controller = Rc::new(RefCell::new(build::controller(s)));
+    hosts.insert(
+        NodeName::controller(1),
+        register(sim, &NodeName::controller(1), true, tick, recorder, controller.clone()),
+    );
     for id in s.cluster.broker_ids() {
-        let sc = s.clone();
-        register(sim, &NodeName::broker(id), true, tick, recorder, move || build::broker(&sc, id));
+        let core = Rc::new(RefCell::new(build::broker(s, id)));
+        hosts.insert(NodeName::broker(id), register(sim, &NodeName::broker(id), true, tick, recorder, core));
     }
-    if !s.actions.is_empty() {
-        let sc = s.clone();
-        register(sim, &build::admin_node(), false, tick, recorder, move || build::admin(&sc));
+    if s.actions.iter().any(|a| !a.action.is_fault()) {
+        let core = Rc::new(RefCell::new(build::admin(s)));
+        hosts.insert(build::admin_node(), register(sim, &build::admin_node(), false, tick, recorder, core));
     }
     for (i, p) in s.producers.iter().enumerate() {
-        let (sc, spec) = (s.clone(), p.clone());
-        register(sim, &build::producer_node(&p.name), false, tick, recorder, move || {
-            build::producer(&sc, i, &spec, seed)
-        });
+        let core = Rc::new(RefCell::new(build::producer(s, i, p, seed)));
+        let name = build::producer_node(&p.name);
+        hosts.insert(name.clone(), register(sim, &name, false, tick, recorder, core));
     }
     for c in &s.consumers {
-        let (sc, spec) = (s.clone(), c.clone());
-        register(sim, &build::consumer_node(&c.name), false, tick, recorder, move || build::consumer(&sc, &spec));
+        let core = Rc::new(RefCell::new(build::consumer(s, c)));
+        let name = build::consumer_node(&c.name);
+        hosts.insert(name.clone(), register(sim, &name, false, tick, recorder, core));
     }
+    (hosts, controller)
 }

@@ -1,0 +1,181 @@
+//! Broker liveness and partition leader election.
+//!
+//! The controller hears from every live broker through its heartbeats. A broker silent for
+//! `broker.session.timeout.ms` is *fenced*: it is dropped from every ISR (unless it is the last
+//! member) and every partition it led gets a new leader:
+//! - a *clean* election picks the first replica, in assignment order, that is alive and in the
+//!   ISR — it has every committed record;
+//! - if there is none, `unclean.leader.election.enable=true` lets any live replica lead, at
+//!   the price of the committed records it lacks; otherwise the partition stays *offline*
+//!   until an ISR member returns.
+//!
+//! Every new leader gets a new leader epoch. When the preferred replica (the first in the
+//! assignment) is back in the ISR, `auto.leader.rebalance.enable` moves leadership back to it
+//! at the next `leader.imbalance.check.interval` — preferred leader election.
+
+use super::state::Controller;
+use crate::protocol::controller::{AlterPartition, AlterPartitionResponse};
+use crate::protocol::metadata::PartitionMetadata;
+use crate::protocol::ErrorCode;
+use crate::trace::Event;
+use crate::types::{BrokerId, SimTime, TopicPartition};
+
+impl Controller {
+    /// Fence brokers that stopped heartbeating; run due preferred-leader elections.
+    pub(super) fn tick_liveness(&mut self, now: SimTime) -> Vec<Event> {
+        let timeout = self.config.session_timeout;
+        let silent: Vec<BrokerId> = self
+            .last_heartbeat
+            .iter()
+            .filter(|(b, last)| !self.image.fenced.contains(b) && now.since(**last) > timeout)
+            .map(|(b, _)| *b)
+            .collect();
+        let mut events = Vec::new();
+        for b in silent {
+            events.extend(self.fence(b));
+        }
+        if self.config.auto_leader_rebalance && now >= self.next_rebalance_check {
+            self.next_rebalance_check = now.plus(self.config.leader_imbalance_check_interval);
+            events.extend(self.preferred_elections());
+        }
+        events
+    }
+
+    fn unclean_allowed(&self, tp: &TopicPartition) -> bool {
+        self.image
+            .topics
+            .get(&tp.topic)
+            .and_then(|t| t.config.get("unclean.leader.election.enable"))
+            .map_or(self.config.unclean_leader_election, |v| v == "true")
+    }
+
+    fn all_partitions(&self) -> Vec<TopicPartition> {
+        self.image.topics.keys().flat_map(|t| self.image.partitions_of(t)).collect()
+    }
+
+    fn partition_mut(&mut self, tp: &TopicPartition) -> &mut PartitionMetadata {
+        let topic = self.image.topics.get_mut(&tp.topic).expect("listed partitions exist");
+        &mut topic.partitions[tp.partition.0 as usize]
+    }
+
+    /// Fence a silent broker: drop it from ISRs and elect new leaders where it led.
+    pub(super) fn fence(&mut self, broker: BrokerId) -> Vec<Event> {
+        self.image.fenced.insert(broker);
+        let mut events = vec![Event::BrokerFenced { broker }];
+        for tp in self.all_partitions() {
+            let p = self.partition_mut(&tp);
+            let was_leader = p.leader == Some(broker);
+            if p.isr.contains(&broker) && p.isr.len() > 1 {
+                p.isr.retain(|b| *b != broker);
+                p.partition_epoch += 1;
+                let isr = p.isr.clone();
+                events.push(Event::IsrChanged { tp: tp.clone(), isr, reason: format!("broker {broker} fenced") });
+            }
+            if was_leader {
+                events.extend(self.elect(&tp, &format!("leader {broker} fenced")));
+            }
+        }
+        self.bump();
+        events
+    }
+
+    /// A fenced broker heartbeated again: it may lead offline partitions it is in sync for.
+    pub(super) fn unfence(&mut self, broker: BrokerId) -> Vec<Event> {
+        self.image.fenced.remove(&broker);
+        let mut events = vec![Event::BrokerUnfenced { broker }];
+        for tp in self.all_partitions() {
+            let p = self.partition_mut(&tp);
+            if p.leader.is_none() && p.replicas.contains(&broker) {
+                events.extend(self.elect(&tp, &format!("broker {broker} returned")));
+            }
+        }
+        self.bump();
+        events
+    }
+
+    /// Choose a leader for `tp` among live replicas, bumping the leader epoch.
+    fn elect(&mut self, tp: &TopicPartition, why: &str) -> Vec<Event> {
+        let fenced = self.image.fenced.clone();
+        let unclean = self.unclean_allowed(tp);
+        let p = self.partition_mut(tp);
+        let live = |b: &BrokerId| !fenced.contains(b);
+        let clean = p.replicas.iter().copied().find(|b| live(b) && p.isr.contains(b));
+        let (leader, reason) = match clean {
+            Some(l) => (Some(l), why.to_string()),
+            None if unclean => match p.replicas.iter().copied().find(|b| live(b)) {
+                Some(l) => {
+                    p.isr = vec![l];
+                    (Some(l), format!("{why}; UNCLEAN: no in-sync replica alive, {l} was out of sync"))
+                }
+                None => (None, why.to_string()),
+            },
+            None => (None, why.to_string()),
+        };
+        let was_offline = p.leader.is_none();
+        p.leader = leader;
+        p.partition_epoch += 1;
+        match leader {
+            Some(l) => {
+                p.leader_epoch = p.leader_epoch.next();
+                let (epoch, isr) = (p.leader_epoch, p.isr.clone());
+                vec![Event::LeaderElected { tp: tp.clone(), leader: l, epoch, isr, reason }]
+            }
+            None if was_offline => Vec::new(),
+            None => vec![Event::PartitionOffline { tp: tp.clone() }],
+        }
+    }
+
+    /// Move leadership back to preferred replicas that are alive and in sync.
+    fn preferred_elections(&mut self) -> Vec<Event> {
+        let mut events = Vec::new();
+        for tp in self.all_partitions() {
+            let fenced = self.image.fenced.clone();
+            let p = self.partition_mut(&tp);
+            let preferred = p.replicas[0];
+            if p.leader != Some(preferred) && p.isr.contains(&preferred) && !fenced.contains(&preferred) {
+                p.leader = Some(preferred);
+                p.leader_epoch = p.leader_epoch.next();
+                p.partition_epoch += 1;
+                let (epoch, isr) = (p.leader_epoch, p.isr.clone());
+                events.push(Event::LeaderElected {
+                    tp: tp.clone(),
+                    leader: preferred,
+                    epoch,
+                    isr,
+                    reason: "preferred replica election".into(),
+                });
+            }
+        }
+        if !events.is_empty() {
+            self.bump();
+        }
+        events
+    }
+
+    /// KIP-497: a leader proposes a new ISR; the controller checks it is current and safe.
+    pub(super) fn alter_partition(&mut self, req: &AlterPartition) -> (AlterPartitionResponse, Vec<Event>) {
+        let answer = |result| AlterPartitionResponse { tp: req.tp.clone(), result };
+        let fenced = self.image.fenced.clone();
+        let Some(p) = self.image.partition(&req.tp).cloned() else {
+            return (answer(Err(ErrorCode::UnknownTopicOrPartition)), Vec::new());
+        };
+        if p.leader != Some(req.leader) || p.leader_epoch != req.leader_epoch {
+            return (answer(Err(ErrorCode::FencedLeaderEpoch)), Vec::new());
+        }
+        if p.partition_epoch != req.partition_epoch || !req.isr.contains(&req.leader) {
+            return (answer(Err(ErrorCode::InvalidUpdateVersion)), Vec::new());
+        }
+        let added_fenced = req.isr.iter().any(|b| !p.isr.contains(b) && fenced.contains(b));
+        if added_fenced || req.isr.iter().any(|b| !p.replicas.contains(b)) {
+            return (answer(Err(ErrorCode::InvalidUpdateVersion)), Vec::new());
+        }
+        let pm = self.partition_mut(&req.tp);
+        pm.isr = req.isr.clone();
+        pm.partition_epoch += 1;
+        let updated = pm.clone();
+        self.bump();
+        let reason = if req.isr.len() < p.isr.len() { "leader shrank the ISR" } else { "leader expanded the ISR" };
+        let event = Event::IsrChanged { tp: req.tp.clone(), isr: req.isr.clone(), reason: reason.into() };
+        (answer(Ok(updated)), vec![event])
+    }
+}
