@@ -89,6 +89,9 @@ pub struct BrokerConfig {
     pub flush_interval: Option<SimDuration>,
     /// `sim.page.cache.loss`: a hard crash loses records not yet flushed.
     pub page_cache_loss: bool,
+    /// `replica.high.watermark.checkpoint.interval.ms`: how often high watermarks are written
+    /// to disk. After a crash a broker only knows the last checkpointed value.
+    pub hw_checkpoint_interval: SimDuration,
 }
 
 /// A broker's role for one partition.
@@ -111,6 +114,8 @@ pub struct Replica {
     pub role: Role,
     /// When the log was last flushed.
     pub last_flush: SimTime,
+    /// The high watermark as last checkpointed to disk.
+    pub hw_checkpoint: crate::types::Offset,
 }
 
 /// A fetch waiting for data.
@@ -168,6 +173,7 @@ pub struct Broker {
     next_correlation: u64,
     creating: BTreeSet<TopicName>,
     next_retention_check: SimTime,
+    next_hw_checkpoint: SimTime,
     producers: produce::ProducerStates,
 }
 
@@ -176,6 +182,7 @@ impl Broker {
     pub fn new(id: BrokerId, controller: NodeName, config: BrokerConfig) -> Broker {
         let queue = ServiceQueue::new(config.capacity_bytes_per_s);
         let next_retention_check = SimTime::ZERO.plus(config.retention_check_interval);
+        let next_hw_checkpoint = SimTime::ZERO.plus(config.hw_checkpoint_interval);
         Broker {
             id,
             controller,
@@ -192,6 +199,7 @@ impl Broker {
             next_correlation: 0,
             creating: BTreeSet::new(),
             next_retention_check,
+            next_hw_checkpoint,
             producers: produce::ProducerStates::default(),
         }
     }
@@ -401,7 +409,10 @@ impl Broker {
             if !self.partitions.contains_key(tp) {
                 let config = topic_log_config(&self.config.log, &image.topics[&tp.topic].config);
                 let log = PartitionLog::new(tp.clone(), config, now);
-                self.partitions.insert(tp.clone(), Replica { log, role: Role::Idle, last_flush: now });
+                self.partitions.insert(
+                    tp.clone(),
+                    Replica { log, role: Role::Idle, last_flush: now, hw_checkpoint: crate::types::Offset(0) },
+                );
                 out.push(Output::Emit(Event::PartitionCreated { tp: tp.clone() }));
             }
         }
@@ -491,6 +502,17 @@ impl Broker {
             }
         }
         out
+    }
+
+    /// Write every partition's high watermark to the checkpoint file when due.
+    fn tick_hw_checkpoint(&mut self, now: SimTime) {
+        if now < self.next_hw_checkpoint {
+            return;
+        }
+        self.next_hw_checkpoint = now.plus(self.config.hw_checkpoint_interval);
+        for r in self.partitions.values_mut() {
+            r.hw_checkpoint = r.log.high_watermark();
+        }
     }
 
     /// `flush.messages` / `flush.ms`: fsync logs whose unflushed tail is due.
@@ -599,6 +621,7 @@ impl Node for Broker {
         let mut out = match input {
             Input::Tick => {
                 self.tick_flush(now);
+                self.tick_hw_checkpoint(now);
                 let mut out = self.tick_heartbeat(now);
                 out.extend(self.tick_retention(now));
                 out.extend(self.tick_isr(now));
@@ -642,8 +665,10 @@ impl Node for Broker {
                     reason: "unflushed records lost in the crash".into(),
                 }));
             }
-            // A restarted broker knows only what is on disk: its high watermark is recovered
-            // lazily from the leader, so it starts from its (checkpointed) value.
+            // A restarted broker knows only what is on disk: the high watermark it last
+            // checkpointed, which may trail the one it had in memory.
+            let hw = r.hw_checkpoint.min(r.log.log_end_offset()).max(r.log.log_start_offset());
+            r.log.set_high_watermark(hw);
             r.role = Role::Idle;
             r.last_flush = now;
             self.partitions.insert(tp, r);

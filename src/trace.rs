@@ -353,9 +353,12 @@ fn fmt_ids(ids: &[RecordId]) -> String {
             let consecutive = ids.windows(2).all(|w| w[1].producer == w[0].producer && w[1].seq == w[0].seq + 1);
             if consecutive {
                 format!("[{a}..{b}]")
-            } else {
+            } else if ids.len() <= 6 {
                 let parts: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
                 format!("[{}]", parts.join(","))
+            } else {
+                let parts: Vec<String> = ids.iter().take(3).map(|i| i.to_string()).collect();
+                format!("[{},...,{}]", parts.join(","), b)
             }
         }
     }

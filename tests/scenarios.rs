@@ -54,3 +54,26 @@ fn another_seed_gives_another_run_where_latency_jitters() {
     let b = kafkasim::sim::run(&s, 2).expect("runs");
     assert_ne!(a.hash(), b.hash(), "quickstart has latency jitter: seeds must matter");
 }
+
+/// The failure scenarios promise their outcome on every seed, not by luck: check a spread of
+/// seeds beyond each file's default.
+#[test]
+fn failure_scenarios_meet_their_expectations_on_many_seeds() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let names = [
+        "leader-crash",
+        "acks1-loss",
+        "isr-shrink",
+        "isr-shrink-safe",
+        "unclean-election",
+        "hw-truncation",
+        "hw-truncation-kip101",
+    ];
+    for name in names {
+        let s = scenario::load(&dir.join(format!("{name}.toml"))).expect("valid scenario");
+        for seed in [2, 3, 5, 8, 13] {
+            let outcome = execute(&s, seed).unwrap_or_else(|e| panic!("{name} seed {seed}: {e}"));
+            assert!(outcome.summary.passed, "{name} failed on seed {seed}:\n{}", outcome.summary.to_text());
+        }
+    }
+}

@@ -19,7 +19,10 @@ const PRODUCE_TIMEOUT: crate::types::SimDuration = crate::types::SimDuration(30_
 #[derive(Clone, Debug, Default)]
 pub struct ProducerEntry {
     next_sequence: u64,
-    recent: Vec<(u64, Offset)>,
+    /// Recent runs of sequence numbers: `(first, last, offset of first)`. A leader that
+    /// rebuilt its state from the log sees consecutive batches as one run, so a duplicate is
+    /// any sequence inside a run, not only a run's first.
+    recent: Vec<(u64, u64, Offset)>,
 }
 
 /// Idempotent producer state per (partition, producer id).
@@ -40,8 +43,8 @@ impl ProducerStates {
         let Some(e) = self.entries.get(&(tp.clone(), seq.producer_id)) else {
             return if seq.base_sequence == 0 { SequenceCheck::Append } else { SequenceCheck::OutOfOrder };
         };
-        if let Some((_, offset)) = e.recent.iter().find(|(s, _)| *s == seq.base_sequence) {
-            return SequenceCheck::Duplicate(*offset);
+        if let Some((first, _, offset)) = e.recent.iter().find(|(f, l, _)| (*f..=*l).contains(&seq.base_sequence)) {
+            return SequenceCheck::Duplicate(Offset(offset.0 + (seq.base_sequence - first)));
         }
         if seq.base_sequence == e.next_sequence {
             SequenceCheck::Append
@@ -53,7 +56,7 @@ impl ProducerStates {
     fn record(&mut self, tp: &TopicPartition, seq: ProducerSequence, count: u64, base: Offset) {
         let e = self.entries.entry((tp.clone(), seq.producer_id)).or_default();
         e.next_sequence = seq.base_sequence + count;
-        e.recent.push((seq.base_sequence, base));
+        e.recent.push((seq.base_sequence, seq.base_sequence + count - 1, base));
         if e.recent.len() > 5 {
             e.recent.remove(0);
         }

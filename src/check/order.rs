@@ -2,8 +2,9 @@
 //!
 //! Kafka promises order per partition, not per topic (seed: 只保证按一个partition中的顺序).
 //! Two things are checked:
-//! - *producer order*: records one producer sent to one partition are acknowledged at offsets
-//!   that grow with the order they were sent (a retried batch overtaking a later one breaks this);
+//! - *producer order*: records one producer sent to one partition, and that survived, sit at
+//!   offsets that grow with the order they were sent (a retried batch overtaking a later one
+//!   breaks this);
 //! - *consumer order*: each consumer receives each partition's records in increasing offset
 //!   order, except right after its position was reset.
 //!
@@ -31,8 +32,11 @@ pub fn order_violations(a: &Analysis) -> Vec<OrderViolation> {
 }
 
 fn producer_order(a: &Analysis) -> Vec<OrderViolation> {
+    // Lost records are reported by the loss checker; their (reused) offsets say nothing of order.
+    let lost: std::collections::BTreeSet<crate::types::RecordId> =
+        super::lost::lost_acked(a).iter().map(|r| r.id).collect();
     let mut by_stream: BTreeMap<(u32, TopicPartition), Vec<(u64, Offset)>> = BTreeMap::new();
-    for r in &a.acked {
+    for r in a.acked.iter().filter(|r| !lost.contains(&r.id)) {
         by_stream.entry((r.id.producer, r.tp.clone())).or_default().push((r.id.seq, r.offset));
     }
     let mut out = Vec::new();

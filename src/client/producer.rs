@@ -185,6 +185,9 @@ pub struct Producer {
     next_correlation: u64,
     /// Next idempotent sequence number per partition.
     sequences: BTreeMap<TopicPartition, u64>,
+    /// How many times this producer took a fresh producer id after the broker lost track of
+    /// its sequence numbers (KIP-360's epoch bump, modelled as a new id).
+    id_generation: u64,
 }
 
 impl Producer {
@@ -213,6 +216,7 @@ impl Producer {
             buffered_bytes: 0,
             next_correlation: 0,
             sequences: BTreeMap::new(),
+            id_generation: 0,
         }
     }
 
@@ -402,6 +406,13 @@ impl Producer {
         ) {
             self.metadata.invalidate();
         }
+        let earlier = |b: &Batch| b.sequence.is_some() && b.sequence < batch.sequence;
+        let oldest = !self.in_flight.values().any(|g| g.tp == f.tp && earlier(&g.batch))
+            && !self.batches.get(&f.tp).is_some_and(|q| q.iter().any(earlier));
+        if error == ErrorCode::OutOfOrderSequenceNumber && oldest {
+            self.reset_sequences();
+            batch.sequence = None;
+        }
         if will_retry {
             batch.attempts += 1;
             batch.retry_at = now.plus(self.config.retry_backoff);
@@ -454,7 +465,19 @@ impl Producer {
     /// The producer id of an idempotent producer. Kafka's brokers hand these out
     /// (`InitProducerId`); kafkasim derives it from the producer's index so it is stable.
     pub fn producer_id(&self) -> u64 {
-        1000 + self.index as u64
+        1000 + self.index as u64 + (self.id_generation << 32)
+    }
+
+    /// The leader refused a batch as out of order although nothing earlier is outstanding:
+    /// it lost the records that carried our earlier sequence numbers (an unclean election, a
+    /// truncation). Like Kafka since KIP-360, start over with a fresh identity: new producer
+    /// id, sequence numbers from 0, and every unacknowledged batch renumbered at its next send.
+    fn reset_sequences(&mut self) {
+        self.id_generation += 1;
+        self.sequences.clear();
+        for b in self.batches.values_mut().flatten() {
+            b.sequence = None;
+        }
     }
 
     /// The partition a record with `key` would go to, given current metadata (for tests).

@@ -42,18 +42,23 @@ pub fn laggards(
         .collect()
 }
 
-/// Replicas outside the ISR that have caught up to the high watermark: they may rejoin.
+/// Replicas outside the ISR that have caught up to the high watermark and have recently been
+/// fully caught up with the leader: they may rejoin. (Without the second condition a follower
+/// that has just been dropped would qualify again at once, against the very high watermark it
+/// was holding back.)
 pub fn ready_to_join(
+    now: SimTime,
     isr: &[BrokerId],
     replicas: &[BrokerId],
     followers: &BTreeMap<BrokerId, FollowerProgress>,
     hw: Offset,
+    lag_max: SimDuration,
 ) -> Vec<BrokerId> {
     replicas
         .iter()
         .copied()
         .filter(|b| !isr.contains(b))
-        .filter(|b| followers.get(b).is_some_and(|p| p.log_end_offset >= hw))
+        .filter(|b| followers.get(b).is_some_and(|p| p.log_end_offset >= hw && now.since(p.last_caught_up) <= lag_max))
         .collect()
 }
 
@@ -87,7 +92,16 @@ mod tests {
         let lag = SimDuration::from_millis(5_000);
         let now = SimTime::from_millis(10_000);
         assert_eq!(laggards(now, BrokerId(1), &ids(&[1, 2, 3]), &followers, lag), ids(&[3]));
-        assert_eq!(ready_to_join(&ids(&[1, 2]), &ids(&[1, 2, 3]), &followers, Offset(10)), Vec::<BrokerId>::new());
-        assert_eq!(ready_to_join(&ids(&[1, 2]), &ids(&[1, 2, 3]), &followers, Offset(4)), ids(&[3]));
+        assert_eq!(
+            ready_to_join(now, &ids(&[1, 2]), &ids(&[1, 2, 3]), &followers, Offset(10), lag),
+            Vec::<BrokerId>::new()
+        );
+        assert_eq!(
+            ready_to_join(now, &ids(&[1, 2]), &ids(&[1, 2, 3]), &followers, Offset(4), lag),
+            Vec::<BrokerId>::new(),
+            "3 lags in time"
+        );
+        let recent = BTreeMap::from([(BrokerId(3), progress(4, 9_500))]);
+        assert_eq!(ready_to_join(now, &ids(&[1, 2]), &ids(&[1, 2, 3]), &recent, Offset(4), lag), ids(&[3]));
     }
 }

@@ -74,7 +74,7 @@ impl LeaderState {
             return None;
         }
         let out = isr::laggards(now, self.me, &self.isr, &self.followers, lag_max);
-        let join = isr::ready_to_join(&self.isr, &self.replicas, &self.followers, hw);
+        let join = isr::ready_to_join(now, &self.isr, &self.replicas, &self.followers, hw, lag_max);
         if out.is_empty() && join.is_empty() {
             return None;
         }

@@ -81,6 +81,7 @@ pub const BROKER_KEYS: &[KeySpec] = &[
     int("replica.fetch.backoff.ms", 0, MAX, "1000"),
     int("replica.socket.timeout.ms", 1, MAX, "30000"),
     int("broker.session.timeout.ms", 1, MAX, "9000"),
+    int("replica.high.watermark.checkpoint.interval.ms", 1, MAX, "5000"),
     boolean("auto.leader.rebalance.enable", "true"),
     int("leader.imbalance.check.interval.seconds", 1, MAX, "300"),
     int("log.flush.interval.messages", 1, MAX, "9223372036854775807"),

@@ -87,6 +87,7 @@ pub fn broker_config(c: &Config) -> BrokerConfig {
         flush_messages: c.is_set("log.flush.interval.messages").then(|| c.uint("log.flush.interval.messages")),
         flush_interval: c.is_set("log.flush.interval.ms").then(|| ms(c, "log.flush.interval.ms")),
         page_cache_loss: c.bool("sim.page.cache.loss"),
+        hw_checkpoint_interval: ms(c, "replica.high.watermark.checkpoint.interval.ms"),
     }
 }
 

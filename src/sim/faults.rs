@@ -35,6 +35,11 @@ impl Faults {
         Faults { hosts, controller, crashed: BTreeSet::new(), cuts: BTreeSet::new(), cluster }
     }
 
+    /// The cores of the hosts that are down, by name.
+    pub fn crashed_cores(&self) -> Vec<(NodeName, Rc<RefCell<dyn crate::node::Node>>)> {
+        self.crashed.iter().filter_map(|n| self.hosts.get(n).map(|h| (n.clone(), h.core.clone()))).collect()
+    }
+
     /// Resolve a node reference now. `None` when `leader(...)` has no leader.
     fn resolve(&self, node: &NodeRef) -> Option<NodeName> {
         match node {

@@ -45,13 +45,16 @@ pub struct SimError {
 /// A fixed simulated wall-clock start (2024-01-01T00:00:00Z), so nothing depends on today.
 const EPOCH_SECS: u64 = 1_704_067_200;
 
-/// The driver's handles on one host: to pause it, and to count its starts.
-#[derive(Clone, Debug, Default)]
+/// The driver's handles on one host: to pause it, to count its starts, and to read its final
+/// state when it is down at the end of the run.
+#[derive(Clone)]
 pub struct NodeHandle {
     /// See [`HostConfig::paused_until`].
     pub paused_until: Rc<Cell<SimTime>>,
     /// See [`HostConfig::starts`].
     pub starts: Rc<Cell<u32>>,
+    /// The node's core (its disk survives a crash).
+    pub core: Rc<RefCell<dyn Node>>,
 }
 
 /// Register a host running `core` (shared, so it survives crashes) and return its handle.
@@ -63,7 +66,7 @@ fn register<N: Node + 'static>(
     recorder: &Recorder,
     core: Rc<RefCell<N>>,
 ) -> NodeHandle {
-    let handle = NodeHandle::default();
+    let handle = NodeHandle { paused_until: Rc::default(), starts: Rc::default(), core: core.clone() };
     let cfg = HostConfig {
         name: name.clone(),
         listen,
@@ -140,6 +143,18 @@ pub fn run_with(scenario: &Scenario, seed: u64, detail: TraceDetail) -> Result<T
     }
     recorder.start_finishing();
     sim.step().map_err(|e| fail(&sim, e))?;
+    let now = SimTime(sim.elapsed().as_micros() as u64);
+    for (name, core) in faults.crashed_cores() {
+        // A crashed broker's disk still holds its log: report it, but it leads nothing.
+        for output in core.borrow_mut().finish(now) {
+            if let crate::node::Output::Emit(mut event) = output {
+                if let Event::LogEnd { is_leader, .. } = &mut event {
+                    *is_leader = false;
+                }
+                recorder.record(now, &name, event);
+            }
+        }
+    }
     Ok(recorder.take())
 }
 
