@@ -620,7 +620,6 @@ impl Node for Broker {
     fn step(&mut self, now: SimTime, input: Input) -> Vec<Output> {
         let mut out = match input {
             Input::Tick => {
-                self.tick_flush(now);
                 self.tick_hw_checkpoint(now);
                 let mut out = self.tick_heartbeat(now);
                 out.extend(self.tick_retention(now));
@@ -637,6 +636,9 @@ impl Node for Broker {
                 Vec::new()
             }
         };
+        // flush.messages / flush.ms are checked after every step, so a record is on disk
+        // before any acknowledgement that depends on it can leave.
+        self.tick_flush(now);
         out.extend(self.release_delayed(now));
         out
     }

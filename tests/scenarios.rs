@@ -68,6 +68,9 @@ fn failure_scenarios_meet_their_expectations_on_many_seeds() {
         "unclean-election",
         "hw-truncation",
         "hw-truncation-kip101",
+        "power-loss",
+        "power-loss-fsync",
+        "gc-pause",
     ];
     for name in names {
         let s = scenario::load(&dir.join(format!("{name}.toml"))).expect("valid scenario");

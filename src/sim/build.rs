@@ -85,7 +85,13 @@ pub fn broker_config(c: &Config) -> BrokerConfig {
             TruncationMode::LeaderEpoch
         },
         flush_messages: c.is_set("log.flush.interval.messages").then(|| c.uint("log.flush.interval.messages")),
-        flush_interval: c.is_set("log.flush.interval.ms").then(|| ms(c, "log.flush.interval.ms")),
+        // Without log.flush.interval.ms the OS writes dirty pages back on its own schedule
+        // (Linux: vm.dirty_expire_centisecs, 30 s), modelled by sim.page.cache.writeback.ms.
+        flush_interval: Some(if c.is_set("log.flush.interval.ms") {
+            ms(c, "log.flush.interval.ms")
+        } else {
+            ms(c, "sim.page.cache.writeback.ms")
+        }),
         page_cache_loss: c.bool("sim.page.cache.loss"),
         hw_checkpoint_interval: ms(c, "replica.high.watermark.checkpoint.interval.ms"),
     }
