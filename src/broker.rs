@@ -159,7 +159,10 @@ struct Heartbeat {
 #[derive(Debug)]
 pub struct Broker {
     id: BrokerId,
-    controller: NodeName,
+    /// Every controller; heartbeats go to the one believed active.
+    controllers: Vec<NodeName>,
+    /// Index into `controllers` of the one believed active.
+    active_controller: usize,
     config: BrokerConfig,
     image: MetadataImage,
     partitions: BTreeMap<TopicPartition, Replica>,
@@ -179,13 +182,15 @@ pub struct Broker {
 
 impl Broker {
     /// A broker with id `id` that reports to `controller`.
-    pub fn new(id: BrokerId, controller: NodeName, config: BrokerConfig) -> Broker {
+    pub fn new(id: BrokerId, controllers: Vec<NodeName>, config: BrokerConfig) -> Broker {
+        assert!(!controllers.is_empty(), "a broker needs at least one controller");
         let queue = ServiceQueue::new(config.capacity_bytes_per_s);
         let next_retention_check = SimTime::ZERO.plus(config.retention_check_interval);
         let next_hw_checkpoint = SimTime::ZERO.plus(config.hw_checkpoint_interval);
         Broker {
             id,
-            controller,
+            controllers,
+            active_controller: 0,
             config,
             image: MetadataImage::default(),
             partitions: BTreeMap::new(),
@@ -232,6 +237,19 @@ impl Broker {
                 }
             })
             .collect()
+    }
+
+    /// The controller this broker talks to.
+    fn controller(&self) -> NodeName {
+        self.controllers[self.active_controller % self.controllers.len()].clone()
+    }
+
+    /// Switch controllers: to `hint` if given (a `NotController` answer), else the next one.
+    fn next_controller(&mut self, hint: Option<NodeName>) {
+        self.active_controller = match hint.and_then(|h| self.controllers.iter().position(|c| *c == h)) {
+            Some(i) => i,
+            None => self.active_controller + 1,
+        };
     }
 
     fn correlation(&mut self) -> CorrelationId {
@@ -324,11 +342,7 @@ impl Broker {
                 assignment: None,
                 config: BTreeMap::new(),
             };
-            out.push(self.send(
-                self.controller.clone(),
-                Request::ForwardCreate(ForwardCreate { request }),
-                Outgoing::Other,
-            ));
+            out.push(self.send(self.controller(), Request::ForwardCreate(ForwardCreate { request }), Outgoing::Other));
         }
         out
     }
@@ -379,7 +393,8 @@ impl Broker {
             Request::Admin(_)
             | Request::BrokerHeartbeat(_)
             | Request::ForwardCreate(_)
-            | Request::AlterPartition(_) => {
+            | Request::AlterPartition(_)
+            | Request::Raft(_) => {
                 let e = AdminError::new(ErrorCode::NotController, "send this to the controller");
                 vec![Output::Reply { conn, correlation, response: Response::Admin(AdminResponse::Error(e)) }]
             }
@@ -469,6 +484,7 @@ impl Broker {
                 return Vec::new();
             }
             self.heartbeat.in_flight = None;
+            self.next_controller(None);
         }
         if now < self.heartbeat.next_at {
             return Vec::new();
@@ -476,7 +492,7 @@ impl Broker {
         self.heartbeat.in_flight = Some(now);
         let request =
             Request::BrokerHeartbeat(BrokerHeartbeat { broker: self.id, metadata_version: self.image.version });
-        vec![self.send(self.controller.clone(), request, Outgoing::Other)]
+        vec![self.send(self.controller(), request, Outgoing::Other)]
     }
 
     fn tick_retention(&mut self, now: SimTime) -> Vec<Output> {
@@ -556,9 +572,7 @@ impl Broker {
         }
         proposals
             .into_iter()
-            .map(|(_, alter)| {
-                self.send(self.controller.clone(), Request::AlterPartition(alter), Outgoing::AlterPartition)
-            })
+            .map(|(_, alter)| self.send(self.controller(), Request::AlterPartition(alter), Outgoing::AlterPartition))
             .collect()
     }
 
@@ -581,7 +595,13 @@ impl Broker {
     ) -> Vec<Output> {
         let purpose = self.outgoing.remove(&correlation);
         match response {
-            Response::Heartbeat(hb) if *from == self.controller => {
+            Response::NotController { leader } => {
+                self.next_controller(leader);
+                self.heartbeat.in_flight = None;
+                self.heartbeat.next_at = now.plus(SimDuration::from_millis(50));
+                Vec::new()
+            }
+            Response::Heartbeat(hb) if *from == self.controller() => {
                 self.heartbeat.in_flight = None;
                 self.heartbeat.next_at = now;
                 match hb.image {
@@ -600,7 +620,8 @@ impl Broker {
     }
 
     fn on_disconnect(&mut self, now: SimTime, peer: &NodeName) {
-        if *peer == self.controller {
+        if *peer == self.controller() {
+            self.next_controller(None);
             self.heartbeat.in_flight = None;
             self.heartbeat.next_at = now.plus(self.config.heartbeat_interval);
         }
@@ -650,7 +671,7 @@ impl Node for Broker {
     /// A crash wiped memory: connections, waiting requests, roles and metadata are gone; the
     /// logs (the disk) remain, minus unflushed records if the page cache was lost.
     fn restart(&mut self, now: SimTime) -> Vec<Output> {
-        let fresh = Broker::new(self.id, self.controller.clone(), self.config.clone());
+        let fresh = Broker::new(self.id, self.controllers.clone(), self.config.clone());
         let partitions = std::mem::take(&mut self.partitions);
         *self = fresh;
         self.next_retention_check = now.plus(self.config.retention_check_interval);

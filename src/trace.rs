@@ -212,6 +212,11 @@ pub enum Event {
         /// What was done, resolved to node names.
         description: String,
     },
+    /// A controller became the active one (the Raft leader of the metadata log).
+    ControllerElected {
+        /// Its Raft term.
+        term: u64,
+    },
     /// The controller stopped hearing from a broker within `broker.session.timeout.ms` and
     /// fenced it: it leads nothing and is dropped from every ISR.
     BrokerFenced {
@@ -331,6 +336,7 @@ impl Event {
             Event::RequestTimedOut { .. } => "request-timed-out",
             Event::BadFrame { .. } => "bad-frame",
             Event::Fault { .. } => "fault",
+            Event::ControllerElected { .. } => "controller-elected",
             Event::BrokerFenced { .. } => "broker-fenced",
             Event::BrokerUnfenced { .. } => "broker-unfenced",
             Event::LeaderElected { .. } => "leader-elected",
@@ -457,6 +463,7 @@ impl fmt::Display for Event {
             Event::RequestTimedOut { peer } => write!(f, " peer={peer}"),
             Event::BadFrame { error } => write!(f, " error=\"{error}\""),
             Event::Fault { description } => write!(f, " {description}"),
+            Event::ControllerElected { term } => write!(f, " term={term}"),
             Event::BrokerFenced { broker } | Event::BrokerUnfenced { broker } => write!(f, " broker={broker}"),
             Event::LeaderElected { tp, leader, epoch, isr, reason } => {
                 write!(f, " partition={tp} leader={leader} epoch={epoch} isr={} reason=\"{reason}\"", fmt_brokers(isr))

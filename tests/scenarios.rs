@@ -71,6 +71,7 @@ fn failure_scenarios_meet_their_expectations_on_many_seeds() {
         "power-loss",
         "power-loss-fsync",
         "gc-pause",
+        "controller-failover",
     ];
     for name in names {
         let s = scenario::load(&dir.join(format!("{name}.toml"))).expect("valid scenario");

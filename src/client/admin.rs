@@ -75,7 +75,8 @@ struct Running {
 /// The scripted admin client.
 #[derive(Debug)]
 pub struct AdminClient {
-    controller: NodeName,
+    controllers: Vec<NodeName>,
+    active_controller: usize,
     bootstrap: NodeName,
     script: VecDeque<(SimTime, AdminCommand)>,
     running: Option<Running>,
@@ -85,9 +86,21 @@ pub struct AdminClient {
 impl AdminClient {
     /// A client that will run `script` (sorted by time) against `controller`, using
     /// `bootstrap` to find partition hosts.
-    pub fn new(controller: NodeName, bootstrap: NodeName, script: Vec<(SimTime, AdminCommand)>) -> AdminClient {
+    pub fn new(controllers: Vec<NodeName>, bootstrap: NodeName, script: Vec<(SimTime, AdminCommand)>) -> AdminClient {
+        assert!(!controllers.is_empty(), "an admin client needs a controller");
         assert!(script.windows(2).all(|w| w[0].0 <= w[1].0), "the admin script must be sorted by time");
-        AdminClient { controller, bootstrap, script: script.into(), running: None, next_correlation: 0 }
+        AdminClient {
+            controllers,
+            active_controller: 0,
+            bootstrap,
+            script: script.into(),
+            running: None,
+            next_correlation: 0,
+        }
+    }
+
+    fn controller(&self) -> NodeName {
+        self.controllers[self.active_controller % self.controllers.len()].clone()
     }
 
     fn correlation(&mut self) -> CorrelationId {
@@ -102,7 +115,7 @@ impl AdminClient {
         let (_, command) = self.script.pop_front().expect("front exists");
         let correlation = self.correlation();
         let (to, request) = match &command {
-            AdminCommand::Admin(a) => (self.controller.clone(), Request::Admin(a.clone())),
+            AdminCommand::Admin(a) => (self.controller(), Request::Admin(a.clone())),
             AdminCommand::DumpLog(d) => (
                 self.bootstrap.clone(),
                 Request::Metadata { topics: Some(vec![d.tp.topic.clone()]), allow_auto_create: false },
@@ -133,6 +146,17 @@ impl AdminClient {
             return Vec::new();
         }
         match (response, &r.command) {
+            (Response::NotController { leader }, AdminCommand::Admin(a)) => {
+                // Like the real tools: go to the active controller and ask again.
+                self.active_controller = match leader.and_then(|l| self.controllers.iter().position(|c| *c == l)) {
+                    Some(i) => i,
+                    None => self.active_controller + 1,
+                };
+                let correlation = self.correlation();
+                let request = Request::Admin(a.clone());
+                self.running = Some(Running { correlation, ..r });
+                vec![Output::Send { to: self.controller(), correlation, request }]
+            }
             (Response::Admin(a), cmd) => {
                 let result = describe_result(a);
                 self.finish(Event::AdminResult { op: cmd.describe(), result })
@@ -192,7 +216,7 @@ mod tests {
             (SimTime::ZERO, AdminCommand::Admin(AdminRequest::ListTopics)),
             (SimTime::ZERO, AdminCommand::Admin(AdminRequest::DeleteTopic(TopicName::new("x")))),
         ];
-        let mut a = AdminClient::new(NodeName::controller(1), NodeName("broker-1".into()), script);
+        let mut a = AdminClient::new(vec![NodeName::controller(1)], NodeName("broker-1".into()), script);
         let out = a.step(SimTime::ZERO, Input::Tick);
         assert_eq!(out.len(), 2, "one command at a time: {out:?}");
         let from = NodeName::controller(1);
@@ -213,7 +237,7 @@ mod tests {
     #[test]
     fn a_silent_controller_times_out() {
         let script = vec![(SimTime::ZERO, AdminCommand::Admin(AdminRequest::ListTopics))];
-        let mut a = AdminClient::new(NodeName::controller(1), NodeName("broker-1".into()), script);
+        let mut a = AdminClient::new(vec![NodeName::controller(1)], NodeName("broker-1".into()), script);
         a.step(SimTime::ZERO, Input::Tick);
         let out = a.step(SimTime::ZERO.plus(COMMAND_TIMEOUT), Input::Tick);
         assert!(

@@ -21,6 +21,7 @@
 
 pub mod election;
 pub mod placement;
+pub mod quorum;
 pub mod raft;
 pub mod state;
 

@@ -41,11 +41,11 @@ pub struct ControllerConfig {
 
 /// A heartbeat held until the metadata changes or the wait runs out.
 #[derive(Clone, Debug)]
-struct ParkedHeartbeat {
-    conn: ConnId,
-    correlation: CorrelationId,
-    known_version: u64,
-    deadline: SimTime,
+pub(super) struct ParkedHeartbeat {
+    pub(super) conn: ConnId,
+    pub(super) correlation: CorrelationId,
+    pub(super) known_version: u64,
+    pub(super) deadline: SimTime,
 }
 
 /// The active controller.
@@ -53,11 +53,13 @@ struct ParkedHeartbeat {
 pub struct Controller {
     pub(super) config: ControllerConfig,
     pub(super) image: MetadataImage,
-    parked: BTreeMap<BrokerId, ParkedHeartbeat>,
+    pub(super) parked: BTreeMap<BrokerId, ParkedHeartbeat>,
     pub(super) last_heartbeat: BTreeMap<BrokerId, SimTime>,
     /// Events of the initial topics, emitted on the first step.
     startup_events: Vec<Event>,
     pub(super) next_rebalance_check: SimTime,
+    /// The Raft quorum of controllers, when there are several (KRaft); `None` for one.
+    pub(super) quorum: Option<super::quorum::Quorum>,
 }
 
 impl Controller {
@@ -73,6 +75,7 @@ impl Controller {
             last_heartbeat,
             startup_events: Vec::new(),
             next_rebalance_check,
+            quorum: None,
         }
     }
 
@@ -87,6 +90,12 @@ impl Controller {
         };
         events.push(Event::AdminResult { op: format!("create {} (scenario [[topics]])", req.name), result });
         self.startup_events.extend(events);
+    }
+
+    /// Drop the start-up report: with a quorum, every member creates the start-up topics (so
+    /// they start from one image) but only one should report it.
+    pub fn silence_startup(&mut self) {
+        self.startup_events.clear();
     }
 
     /// The current metadata (for tests and summaries).
@@ -198,8 +207,8 @@ impl Controller {
         if self.image.fenced.contains(&hb.broker) {
             out.extend(self.unfence(hb.broker).into_iter().map(Output::Emit));
         }
-        if hb.metadata_version < self.image.version {
-            let response = Response::Heartbeat(HeartbeatResponse { image: Some(self.image.clone()) });
+        if hb.metadata_version < self.served().version {
+            let response = Response::Heartbeat(HeartbeatResponse { image: Some(self.served().clone()) });
             out.push(Output::Reply { conn, correlation, response });
             return out;
         }
@@ -210,8 +219,8 @@ impl Controller {
     }
 
     /// Answer parked heartbeats whose broker is behind or whose wait ran out.
-    fn answer_parked(&mut self, now: SimTime) -> Vec<Output> {
-        let version = self.image.version;
+    pub(super) fn answer_parked(&mut self, now: SimTime) -> Vec<Output> {
+        let version = self.served().version;
         let due: Vec<BrokerId> = self
             .parked
             .iter()
@@ -221,7 +230,7 @@ impl Controller {
         let mut out = Vec::new();
         for b in due {
             let p = self.parked.remove(&b).expect("due brokers were taken from `parked`");
-            let image = (p.known_version < version).then(|| self.image.clone());
+            let image = (p.known_version < version).then(|| self.served().clone());
             out.push(Output::Reply {
                 conn: p.conn,
                 correlation: p.correlation,
@@ -261,40 +270,74 @@ impl Controller {
 impl Node for Controller {
     fn step(&mut self, now: SimTime, input: Input) -> Vec<Output> {
         let mut out: Vec<Output> = std::mem::take(&mut self.startup_events).into_iter().map(Output::Emit).collect();
+        let version_before = self.image.version;
+        let mut replies = Vec::new();
         match input {
-            Input::Request { conn, correlation, request } => match request {
-                Request::Admin(req) => {
-                    let (response, events) = self.admin(&req);
-                    out.extend(events.into_iter().map(Output::Emit));
-                    out.push(Output::Reply { conn, correlation, response: Response::Admin(response) });
+            Input::Request { request: Request::Raft(bytes), .. } => out.extend(self.on_raft_message(now, &bytes)),
+            Input::Request { conn, correlation, .. } if !self.is_active() => {
+                let response = Response::NotController { leader: self.active_hint() };
+                out.push(Output::Reply { conn, correlation, response });
+            }
+            Input::Request { conn, correlation, request } => {
+                replies.extend(self.request(now, conn, correlation, request))
+            }
+            Input::Tick => {
+                if self.is_active() {
+                    out.extend(self.tick_liveness(now).into_iter().map(Output::Emit));
                 }
-                Request::ForwardCreate(f) => {
-                    let (response, events) = self.forward_create(&f.request);
-                    out.extend(events.into_iter().map(Output::Emit));
-                    out.push(Output::Reply { conn, correlation, response: Response::Forwarded(response) });
-                }
-                Request::BrokerHeartbeat(hb) => out.extend(self.heartbeat(now, conn, correlation, &hb)),
-                Request::AlterPartition(req) => {
-                    let (response, events) = self.alter_partition(&req);
-                    out.extend(events.into_iter().map(Output::Emit));
-                    out.push(Output::Reply { conn, correlation, response: Response::AlterPartition(response) });
-                }
-                Request::Metadata { .. } => {
-                    out.push(Output::Reply { conn, correlation, response: Response::Metadata(self.image.clone()) })
-                }
-                other => {
-                    let e = AdminError::new(
-                        ErrorCode::NotController,
-                        format!("the controller does not serve {}", request_name(&other)),
-                    );
-                    out.push(Output::Reply { conn, correlation, response: Response::Admin(AdminResponse::Error(e)) });
-                }
-            },
-            Input::Tick => out.extend(self.tick_liveness(now).into_iter().map(Output::Emit)),
+                out.extend(self.tick_raft(now));
+            }
             Input::Response { .. } | Input::Disconnected { .. } => {}
         }
+        // Events are facts only once committed; so are the answers that report a change.
+        let (events, replies): (Vec<Output>, Vec<Output>) =
+            replies.into_iter().partition(|o| matches!(o, Output::Emit(_)));
+        out.extend(events);
+        out.extend(self.hold_until_committed(version_before, replies));
+        out.extend(self.propose_if_changed(now));
         out.extend(self.answer_parked(now));
         self.check_invariants();
+        out
+    }
+
+    fn restart(&mut self, now: SimTime) -> Vec<Output> {
+        self.restart_quorum(now);
+        Vec::new()
+    }
+}
+
+impl Controller {
+    /// Handle a request as the active controller.
+    fn request(&mut self, now: SimTime, conn: ConnId, correlation: CorrelationId, request: Request) -> Vec<Output> {
+        let mut out = Vec::new();
+        match request {
+            Request::Admin(req) => {
+                let (response, events) = self.admin(&req);
+                out.extend(events.into_iter().map(Output::Emit));
+                out.push(Output::Reply { conn, correlation, response: Response::Admin(response) });
+            }
+            Request::ForwardCreate(f) => {
+                let (response, events) = self.forward_create(&f.request);
+                out.extend(events.into_iter().map(Output::Emit));
+                out.push(Output::Reply { conn, correlation, response: Response::Forwarded(response) });
+            }
+            Request::BrokerHeartbeat(hb) => out.extend(self.heartbeat(now, conn, correlation, &hb)),
+            Request::AlterPartition(req) => {
+                let (response, events) = self.alter_partition(&req);
+                out.extend(events.into_iter().map(Output::Emit));
+                out.push(Output::Reply { conn, correlation, response: Response::AlterPartition(response) });
+            }
+            Request::Metadata { .. } => {
+                out.push(Output::Reply { conn, correlation, response: Response::Metadata(self.served().clone()) })
+            }
+            other => {
+                let e = AdminError::new(
+                    ErrorCode::NotController,
+                    format!("the controller does not serve {}", request_name(&other)),
+                );
+                out.push(Output::Reply { conn, correlation, response: Response::Admin(AdminResponse::Error(e)) });
+            }
+        }
         out
     }
 }

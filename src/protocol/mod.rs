@@ -51,6 +51,9 @@ pub enum Request {
     OffsetsForLeaderEpoch(fetch::OffsetsForLeaderEpochRequest),
     /// A leader proposes an ISR change.
     AlterPartition(controller::AlterPartition),
+    /// Controller-to-controller Raft traffic for the metadata log, encoded by the controller
+    /// (opaque here, so the protocol layer needs no knowledge of Raft). Never answered.
+    Raft(Vec<u8>),
 }
 
 /// The answer to a [`Request`].
@@ -76,6 +79,11 @@ pub enum Response {
     OffsetsForLeaderEpoch(fetch::OffsetsForLeaderEpochResponse),
     /// Answer to `AlterPartition`.
     AlterPartition(controller::AlterPartitionResponse),
+    /// This controller is not the active one: ask `leader` instead, if known (`NotController`).
+    NotController {
+        /// The active controller, if this one knows it.
+        leader: Option<crate::types::NodeName>,
+    },
 }
 
 /// A correlation id: matches a response to its request on one connection.

@@ -195,6 +195,8 @@ pub enum NodeRef {
     Name(crate::types::NodeName),
     /// Whoever leads this partition at that moment.
     LeaderOf(TopicPartition),
+    /// The active controller (the Raft leader of the metadata log) at that moment.
+    ActiveController,
 }
 
 impl std::fmt::Display for NodeRef {
@@ -202,6 +204,7 @@ impl std::fmt::Display for NodeRef {
         match self {
             NodeRef::Name(n) => write!(f, "{n}"),
             NodeRef::LeaderOf(tp) => write!(f, "leader({tp})"),
+            NodeRef::ActiveController => write!(f, "active-controller"),
         }
     }
 }

@@ -129,7 +129,16 @@ fn cluster(cx: &Ctx, raw: Option<&Spanned<ClusterFile>>) -> Res<ClusterSpec> {
         spec.brokers = cx.count(b, "brokers", 1, 64)? as u32;
     }
     if let Some(c) = &raw.controllers {
-        spec.controllers = cx.count(c, "controllers", 1, 1)? as u32;
+        let n = cx.count(c, "controllers", 1, 7)? as u32;
+        if n % 2 == 0 {
+            return cx.err(
+                c.span(),
+                format!(
+                    "controllers = {n}: a Raft quorum needs an odd number (1, 3, 5 or 7) so a majority always exists"
+                ),
+            );
+        }
+        spec.controllers = n;
     }
     if let Some(n) = &raw.network {
         let n = n.get_ref();
@@ -281,6 +290,9 @@ fn node_list(cx: &Ctx, v: Option<&Spanned<Vec<String>>>) -> Res<Vec<NodeRef>> {
 }
 
 fn parse_node(cx: &Ctx, text: &str, span: std::ops::Range<usize>) -> Res<NodeRef> {
+    if text == "active-controller" {
+        return Ok(NodeRef::ActiveController);
+    }
     if let Some(inner) = text.strip_prefix("leader(").and_then(|t| t.strip_suffix(')')) {
         let parsed = inner.rsplit_once('-').and_then(|(t, p)| Some((t, p.parse::<u32>().ok()?)));
         return match parsed {
@@ -309,7 +321,7 @@ fn check_fault_nodes(
             named.extend(list.get_ref().iter().map(|n| (n.clone(), list.span())));
         }
         for (name, span) in named {
-            if !name.starts_with("leader(") && !hosts.contains(&name) {
+            if !name.starts_with("leader(") && name != "active-controller" && !hosts.contains(&name) {
                 let known: Vec<&str> = hosts.iter().map(|h| h.as_str()).collect();
                 return cx.err(span, format!("no node named `{name}`; nodes: {}", known.join(", ")));
             }

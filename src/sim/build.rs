@@ -4,7 +4,7 @@
 //! settings the cores take. Keeping the translation in one place means the cores never see a
 //! string key, and a scenario key has exactly one meaning.
 
-use super::seeds::{stream_seed, PRODUCER_STREAMS};
+use super::seeds::{stream_seed, CONTROLLER_STREAMS, PRODUCER_STREAMS};
 use crate::broker::{Broker, BrokerConfig};
 use crate::client::admin::{AdminClient, AdminCommand};
 use crate::client::consumer::{Consumer, ConsumerConfig, ResetPolicy, StartFrom};
@@ -97,8 +97,25 @@ pub fn broker_config(c: &Config) -> BrokerConfig {
     }
 }
 
-/// The controller for a scenario.
-pub fn controller(s: &Scenario) -> Controller {
+/// Every controller's host name.
+pub fn controllers(s: &Scenario) -> Vec<NodeName> {
+    (1..=s.cluster.controllers).map(NodeName::controller).collect()
+}
+
+/// Controller number `n` (from 1) of a scenario; with several, they form a Raft quorum whose
+/// election timeouts draw from the run's seed.
+pub fn controller(s: &Scenario, n: u32, seed: u64) -> Controller {
+    let mut c = controller_alone(s);
+    if n > 1 {
+        c.silence_startup();
+    }
+    if s.cluster.controllers > 1 {
+        c.join_quorum(NodeName::controller(n), controllers(s), stream_seed(seed, CONTROLLER_STREAMS + n as u64));
+    }
+    c
+}
+
+fn controller_alone(s: &Scenario) -> Controller {
     let c = &s.broker;
     let config = ControllerConfig {
         delete_topic_enable: c.bool("delete.topic.enable"),
@@ -122,7 +139,7 @@ pub fn controller(s: &Scenario) -> Controller {
 
 /// Broker `id` for a scenario.
 pub fn broker(s: &Scenario, id: BrokerId) -> Broker {
-    Broker::new(id, NodeName::controller(1), broker_config(&s.broker))
+    Broker::new(id, controllers(s), broker_config(&s.broker))
 }
 
 /// Every broker's host name (clients bootstrap from these).
@@ -230,5 +247,5 @@ pub fn admin(s: &Scenario) -> AdminClient {
         };
         script.push((SimTime::ZERO.plus(a.at), command));
     }
-    AdminClient::new(NodeName::controller(1), NodeName::broker(BrokerId(1)), script)
+    AdminClient::new(controllers(s), NodeName::broker(BrokerId(1)), script)
 }

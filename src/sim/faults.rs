@@ -19,7 +19,7 @@ use std::time::Duration;
 /// What the driver has done to the network and hosts so far.
 pub struct Faults {
     hosts: BTreeMap<NodeName, NodeHandle>,
-    controller: Rc<RefCell<Controller>>,
+    controllers: Vec<(NodeName, Rc<RefCell<Controller>>)>,
     crashed: BTreeSet<NodeName>,
     cuts: BTreeSet<(NodeName, NodeName)>,
     cluster: ClusterSpec,
@@ -29,10 +29,17 @@ impl Faults {
     /// A fault injector over these hosts; `controller` resolves `leader(...)`.
     pub fn new(
         hosts: BTreeMap<NodeName, NodeHandle>,
-        controller: Rc<RefCell<Controller>>,
+        controllers: Vec<(NodeName, Rc<RefCell<Controller>>)>,
         cluster: ClusterSpec,
     ) -> Faults {
-        Faults { hosts, controller, crashed: BTreeSet::new(), cuts: BTreeSet::new(), cluster }
+        assert!(!controllers.is_empty(), "a cluster has at least one controller");
+        Faults { hosts, controllers, crashed: BTreeSet::new(), cuts: BTreeSet::new(), cluster }
+    }
+
+    /// The live controller that is active (or, failing that, the first live one).
+    fn active_controller(&self) -> Option<&(NodeName, Rc<RefCell<Controller>>)> {
+        let live = || self.controllers.iter().filter(|(n, _)| !self.crashed.contains(n));
+        live().find(|(_, c)| c.borrow().is_active_controller()).or_else(|| live().next())
     }
 
     /// The cores of the hosts that are down, by name.
@@ -44,7 +51,8 @@ impl Faults {
     fn resolve(&self, node: &NodeRef) -> Option<NodeName> {
         match node {
             NodeRef::Name(n) => Some(n.clone()),
-            NodeRef::LeaderOf(tp) => self.controller.borrow().image().leader_node(tp).cloned(),
+            NodeRef::LeaderOf(tp) => self.active_controller()?.1.borrow().image().leader_node(tp).cloned(),
+            NodeRef::ActiveController => self.active_controller().map(|(n, _)| n.clone()),
         }
     }
 

@@ -125,8 +125,8 @@ pub fn run_with(scenario: &Scenario, seed: u64, detail: TraceDetail) -> Result<T
         .tcp_capacity(1 << 16)
         .build();
     let recorder = Recorder::new(detail);
-    let (hosts, controller) = add_hosts(&mut sim, scenario, seed, tick, &recorder);
-    let mut faults = faults::Faults::new(hosts, controller, scenario.cluster.clone());
+    let (hosts, controllers) = add_hosts(&mut sim, scenario, seed, tick, &recorder);
+    let mut faults = faults::Faults::new(hosts, controllers, scenario.cluster.clone());
     let mut pending: std::collections::VecDeque<&crate::scenario::model::ActionSpec> =
         scenario.actions.iter().filter(|a| a.action.is_fault()).collect();
     let fail =
@@ -158,15 +158,24 @@ pub fn run_with(scenario: &Scenario, seed: u64, detail: TraceDetail) -> Result<T
     Ok(recorder.take())
 }
 
-type Hosts = (BTreeMap<NodeName, NodeHandle>, Rc<RefCell<crate::controller::Controller>>);
+type Hosts = (BTreeMap<NodeName, NodeHandle>, Vec<(NodeName, Rc<RefCell<crate::controller::Controller>>)>);
 
 fn add_hosts(sim: &mut turmoil::Sim<'_>, s: &Scenario, seed: u64, tick: Duration, recorder: &Recorder) -> Hosts {
     let mut hosts = BTreeMap::new();
-    let controller = Rc::new(RefCell::new(build::controller(s)));
+    let controller = Rc::new(RefCell::new(build::controller(s, 1, seed)));
     hosts.insert(
         NodeName::controller(1),
         register(sim, &NodeName::controller(1), true, tick, recorder, controller.clone()),
     );
+    let mut controllers = vec![(NodeName::controller(1), controller.clone())];
+    for n in 2..=s.cluster.controllers {
+        let core = Rc::new(RefCell::new(build::controller(s, n, seed)));
+        hosts.insert(
+            NodeName::controller(n),
+            register(sim, &NodeName::controller(n), true, tick, recorder, core.clone()),
+        );
+        controllers.push((NodeName::controller(n), core));
+    }
     for id in s.cluster.broker_ids() {
         let core = Rc::new(RefCell::new(build::broker(s, id)));
         hosts.insert(NodeName::broker(id), register(sim, &NodeName::broker(id), true, tick, recorder, core));
@@ -185,5 +194,5 @@ fn add_hosts(sim: &mut turmoil::Sim<'_>, s: &Scenario, seed: u64, tick: Duration
         let name = build::consumer_node(&c.name);
         hosts.insert(name.clone(), register(sim, &name, false, tick, recorder, core));
     }
-    (hosts, controller)
+    (hosts, controllers)
 }

@@ -10,6 +10,8 @@ use rand_chacha::ChaCha8Rng;
 
 /// Stream ids: producers use `PRODUCER_STREAMS + index`.
 pub const PRODUCER_STREAMS: u64 = 1_000;
+/// Stream ids: controllers use `CONTROLLER_STREAMS + n` (Raft election timeouts).
+pub const CONTROLLER_STREAMS: u64 = 2_000;
 
 /// The seed of stream `stream` of a run seeded with `root`.
 pub fn stream_seed(root: u64, stream: u64) -> u64 {
