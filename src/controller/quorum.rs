@@ -23,6 +23,9 @@ use crate::protocol::{CorrelationId, Request, Response};
 use crate::trace::Event;
 use crate::types::{NodeName, SimTime};
 
+/// An answer waiting for its change to commit: (image version, answer).
+type Awaiting = (u64, Output);
+
 /// A controller's share of the quorum.
 #[derive(Debug)]
 pub struct Quorum {
@@ -31,7 +34,7 @@ pub struct Quorum {
     committed: MetadataImage,
     proposed_version: u64,
     /// Answers waiting for their change to commit: (image version, answer).
-    awaiting: Vec<(u64, Output)>,
+    awaiting: Vec<Awaiting>,
     next_correlation: u64,
 }
 
@@ -159,7 +162,7 @@ impl Controller {
             self.image = image;
         }
         let version = q.committed.version;
-        let (ready, waiting): (Vec<(u64, Output)>, Vec<(u64, Output)>) =
+        let (ready, waiting): (Vec<Awaiting>, Vec<Awaiting>) =
             std::mem::take(&mut q.awaiting).into_iter().partition(|(v, _)| *v <= version);
         q.awaiting = waiting;
         ready.into_iter().map(|(_, o)| o).collect()

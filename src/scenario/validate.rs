@@ -130,7 +130,7 @@ fn cluster(cx: &Ctx, raw: Option<&Spanned<ClusterFile>>) -> Res<ClusterSpec> {
     }
     if let Some(c) = &raw.controllers {
         let n = cx.count(c, "controllers", 1, 7)? as u32;
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             return cx.err(
                 c.span(),
                 format!(
