@@ -32,6 +32,8 @@ pub mod capacity;
 pub mod fetch;
 pub mod follow;
 pub mod produce;
+#[cfg(test)]
+mod tests;
 
 use crate::log::{LogConfig, PartitionLog, RetentionReason};
 use crate::node::{ConnId, Input, Node, Output};

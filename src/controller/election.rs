@@ -179,3 +179,124 @@ impl Controller {
         (answer(Ok(updated)), vec![event])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::controller::state::{Controller, ControllerConfig};
+    use crate::node::{ConnId, Input, Node, Output};
+    use crate::protocol::admin::{AdminRequest, CreateTopicRequest};
+    use crate::protocol::controller::BrokerHeartbeat;
+    use crate::protocol::{CorrelationId, Request};
+    use crate::trace::Event;
+    use crate::types::{BrokerId, NodeName, SimDuration, SimTime, TopicName, TopicPartition};
+    use std::collections::BTreeMap;
+
+    fn controller(unclean: bool) -> Controller {
+        let brokers = (1..=3).map(|b| (BrokerId(b), NodeName::broker(BrokerId(b)))).collect();
+        let config = ControllerConfig {
+            delete_topic_enable: true,
+            num_partitions: 1,
+            default_replication_factor: 1,
+            unclean_leader_election: unclean,
+            session_timeout: SimDuration::from_millis(1000),
+            auto_leader_rebalance: true,
+            leader_imbalance_check_interval: SimDuration::from_millis(5000),
+        };
+        let mut c = Controller::new(config, brokers);
+        let assignment = Some(vec![vec![BrokerId(1), BrokerId(2), BrokerId(3)]]);
+        let req = CreateTopicRequest {
+            name: TopicName::new("t"),
+            partitions: 1,
+            replication_factor: 3,
+            assignment,
+            config: BTreeMap::new(),
+        };
+        c.step(
+            SimTime::ZERO,
+            Input::Request {
+                conn: ConnId(1),
+                correlation: CorrelationId(1),
+                request: Request::Admin(AdminRequest::CreateTopic(req)),
+            },
+        );
+        c
+    }
+
+    fn heartbeat(c: &mut Controller, now: SimTime, broker: u32) -> Vec<Output> {
+        let hb = Request::BrokerHeartbeat(BrokerHeartbeat { broker: BrokerId(broker), metadata_version: 0 });
+        c.step(now, Input::Request { conn: ConnId(10 + broker as u64), correlation: CorrelationId(1), request: hb })
+    }
+
+    fn tp() -> TopicPartition {
+        TopicPartition::new(&TopicName::new("t"), 0)
+    }
+
+    fn events(out: &[Output]) -> Vec<&Event> {
+        out.iter().filter_map(|o| if let Output::Emit(e) = o { Some(e) } else { None }).collect()
+    }
+
+    #[test]
+    fn a_silent_leader_is_fenced_and_replaced_from_the_isr() {
+        let mut c = controller(false);
+        let t = SimTime::from_millis(1500);
+        heartbeat(&mut c, t, 2);
+        heartbeat(&mut c, t, 3);
+        let out = c.step(t, Input::Tick);
+        assert!(events(&out).iter().any(|e| matches!(e, Event::BrokerFenced { broker: BrokerId(1) })));
+        let p = c.image().partition(&tp()).unwrap();
+        assert_eq!(p.leader, Some(BrokerId(2)), "the first live ISR member leads");
+        assert_eq!(p.leader_epoch.0, 1, "a new leader gets a new epoch");
+        assert!(!p.isr.contains(&BrokerId(1)));
+    }
+
+    #[test]
+    fn with_every_isr_member_dead_the_partition_goes_offline_unless_unclean() {
+        for unclean in [false, true] {
+            let mut c = controller(unclean);
+            // Broker 3 falls out first, then 1 and 2 die; 3 comes back.
+            heartbeat(&mut c, SimTime::from_millis(900), 1);
+            heartbeat(&mut c, SimTime::from_millis(900), 2);
+            c.step(SimTime::from_millis(1500), Input::Tick);
+            c.step(SimTime::from_millis(2500), Input::Tick);
+            assert_eq!(c.image().partition(&tp()).unwrap().leader, None, "nobody is alive");
+            heartbeat(&mut c, SimTime::from_millis(3000), 3);
+            let p = c.image().partition(&tp()).unwrap();
+            if unclean {
+                assert_eq!(p.leader, Some(BrokerId(3)), "unclean: the stale replica leads");
+                assert_eq!(p.isr, vec![BrokerId(3)]);
+            } else {
+                assert_eq!(p.leader, None, "clean: the partition stays offline");
+            }
+        }
+    }
+
+    #[test]
+    fn the_preferred_replica_gets_leadership_back() {
+        let mut c = controller(false);
+        let t = SimTime::from_millis(1500);
+        heartbeat(&mut c, t, 2);
+        heartbeat(&mut c, t, 3);
+        c.step(t, Input::Tick);
+        assert_eq!(c.image().partition(&tp()).unwrap().leader, Some(BrokerId(2)));
+        heartbeat(&mut c, SimTime::from_millis(2000), 1);
+        // Broker 1 must be back in the ISR before it may lead again.
+        assert_eq!(c.image().partition(&tp()).unwrap().leader, Some(BrokerId(2)));
+        let p = c.image().partition(&tp()).unwrap().clone();
+        let alter = crate::protocol::controller::AlterPartition {
+            tp: tp(),
+            leader: BrokerId(2),
+            leader_epoch: p.leader_epoch,
+            partition_epoch: p.partition_epoch,
+            isr: vec![BrokerId(1), BrokerId(2), BrokerId(3)],
+        };
+        c.step(
+            SimTime::from_millis(2100),
+            Input::Request { conn: ConnId(2), correlation: CorrelationId(5), request: Request::AlterPartition(alter) },
+        );
+        for b in 1..=3 {
+            heartbeat(&mut c, SimTime::from_millis(4900), b);
+        }
+        c.step(SimTime::from_millis(5000), Input::Tick);
+        assert_eq!(c.image().partition(&tp()).unwrap().leader, Some(BrokerId(1)), "preferred replica election");
+    }
+}

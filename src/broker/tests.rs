@@ -1,0 +1,211 @@
+//! Unit tests of the broker core, driven through `step` like the driver does.
+
+use super::*;
+use crate::log::record::NewRecord;
+use crate::protocol::fetch::{FetchRequest, FetchResponse, ReplicaFetch};
+use crate::protocol::metadata::TopicMetadata;
+use crate::protocol::produce::{Acks, ProduceRequest, ProduceResponse};
+use crate::types::{LeaderEpoch, Offset, RecordId};
+
+fn config(capacity: u64, min_insync: u32) -> BrokerConfig {
+    BrokerConfig {
+        auto_create_topics: true,
+        message_max_bytes: 1_000_000,
+        log: LogConfig::default(),
+        retention_check_interval: SimDuration::from_millis(1000),
+        heartbeat_interval: SimDuration::from_millis(100),
+        capacity_bytes_per_s: capacity,
+        min_insync_replicas: min_insync,
+        replica_lag_time_max: SimDuration::from_millis(10_000),
+        replica_fetch_wait_max: SimDuration::from_millis(500),
+        replica_fetch_max_bytes: 1 << 20,
+        replica_request_timeout: SimDuration::from_millis(30_000),
+        replica_fetch_backoff: SimDuration::from_millis(100),
+        truncation: TruncationMode::LeaderEpoch,
+        flush_messages: None,
+        flush_interval: None,
+        page_cache_loss: false,
+        hw_checkpoint_interval: SimDuration::from_millis(5000),
+    }
+}
+
+/// An image where topic `t` has one partition led by broker 1 with the given ISR.
+fn image(version: u64, replicas: &[u32], isr: &[u32]) -> MetadataImage {
+    let mut image = MetadataImage { version, ..Default::default() };
+    for b in replicas {
+        image.brokers.insert(BrokerId(*b), NodeName::broker(BrokerId(*b)));
+    }
+    let p = PartitionMetadata {
+        leader: Some(BrokerId(1)),
+        leader_epoch: LeaderEpoch(0),
+        replicas: replicas.iter().map(|b| BrokerId(*b)).collect(),
+        isr: isr.iter().map(|b| BrokerId(*b)).collect(),
+        partition_epoch: 0,
+    };
+    image.topics.insert(TopicName::new("t"), TopicMetadata { partitions: vec![p], config: BTreeMap::new() });
+    image
+}
+
+fn broker(capacity: u64, min_insync: u32, replicas: &[u32], isr: &[u32]) -> Broker {
+    let mut b = Broker::new(BrokerId(1), vec![NodeName::controller(1)], config(capacity, min_insync));
+    b.apply_image(SimTime::ZERO, image(2, replicas, isr));
+    b
+}
+
+fn tp() -> TopicPartition {
+    TopicPartition::new(&TopicName::new("t"), 0)
+}
+
+fn produce(b: &mut Broker, now: SimTime, n: u64, acks: Acks) -> Vec<Output> {
+    let records = (0..n)
+        .map(|seq| NewRecord {
+            id: RecordId { producer: 0, seq },
+            key: None,
+            value: vec![b'x'; 80].into(),
+            timestamp: now,
+        })
+        .collect();
+    let req = Request::Produce(ProduceRequest { tp: tp(), acks, records, idempotence: None });
+    b.step(now, Input::Request { conn: ConnId(1), correlation: CorrelationId(9), request: req })
+}
+
+fn replies(out: &[Output]) -> Vec<&Response> {
+    out.iter().filter_map(|o| if let Output::Reply { response, .. } = o { Some(response) } else { None }).collect()
+}
+
+fn produce_result(out: &[Output]) -> Option<Result<Offset, ErrorCode>> {
+    replies(out).into_iter().find_map(|r| match r {
+        Response::Produce(ProduceResponse { result, .. }) => Some(*result),
+        _ => None,
+    })
+}
+
+fn follower_fetch(b: &mut Broker, now: SimTime, follower: u32, offset: u64) -> Vec<Output> {
+    let req = FetchRequest {
+        tp: tp(),
+        offset: Offset(offset),
+        max_bytes: 1 << 20,
+        min_bytes: 1,
+        max_wait: SimDuration::ZERO,
+        replica: Some(ReplicaFetch { broker: BrokerId(follower), leader_epoch: LeaderEpoch(0) }),
+    };
+    b.step(now, Input::Request { conn: ConnId(2), correlation: CorrelationId(1), request: Request::Fetch(req) })
+}
+
+#[test]
+fn a_lone_replica_acknowledges_at_once() {
+    let mut b = broker(0, 1, &[1], &[1]);
+    let out = produce(&mut b, SimTime::ZERO, 3, Acks::Leader);
+    assert_eq!(produce_result(&out), Some(Ok(Offset(0))));
+    assert_eq!(b.partitions()[&tp()].log.high_watermark(), Offset(3));
+}
+
+#[test]
+fn acks_all_waits_for_the_isr_and_the_high_watermark() {
+    let mut b = broker(0, 1, &[1, 2], &[1, 2]);
+    let out = produce(&mut b, SimTime::ZERO, 2, Acks::All);
+    assert_eq!(produce_result(&out), None, "the follower does not have the records yet");
+    follower_fetch(&mut b, SimTime::from_millis(1), 2, 0);
+    assert_eq!(b.partitions()[&tp()].log.high_watermark(), Offset(0), "fetching from 0 proves nothing yet");
+    let out = follower_fetch(&mut b, SimTime::from_millis(2), 2, 2);
+    assert_eq!(b.partitions()[&tp()].log.high_watermark(), Offset(2));
+    assert_eq!(produce_result(&out), Some(Ok(Offset(0))), "the high watermark passed the batch");
+}
+
+#[test]
+fn min_insync_replicas_refuses_writes_to_a_small_isr() {
+    let mut b = broker(0, 2, &[1, 2], &[1]);
+    let out = produce(&mut b, SimTime::ZERO, 1, Acks::All);
+    assert_eq!(produce_result(&out), Some(Err(ErrorCode::NotEnoughReplicas)));
+    let out = produce(&mut b, SimTime::ZERO, 1, Acks::Leader);
+    assert_eq!(produce_result(&out), Some(Ok(Offset(0))), "acks=1 does not care about the ISR");
+}
+
+#[test]
+fn acks_zero_gets_no_answer() {
+    let mut b = broker(1000, 1, &[1], &[1]);
+    let out = produce(&mut b, SimTime::ZERO, 1, Acks::None);
+    assert!(replies(&out).is_empty());
+    assert!(replies(&b.step(SimTime(10_000_000), Input::Tick)).is_empty());
+}
+
+#[test]
+fn capacity_delays_the_answer() {
+    let mut b = broker(100_000, 1, &[1], &[1]); // 100 bytes per millisecond
+    let out = produce(&mut b, SimTime::ZERO, 10, Acks::Leader); // 1000 bytes: 10 ms
+    assert!(replies(&out).is_empty(), "service takes time");
+    assert!(replies(&b.step(SimTime::from_millis(9), Input::Tick)).is_empty());
+    assert_eq!(replies(&b.step(SimTime::from_millis(10), Input::Tick)).len(), 1);
+}
+
+#[test]
+fn consumer_fetch_long_polls_and_sees_only_committed_records() {
+    let mut b = broker(0, 1, &[1, 2], &[1, 2]);
+    let req = FetchRequest {
+        tp: tp(),
+        offset: Offset(0),
+        max_bytes: 1 << 20,
+        min_bytes: 1,
+        max_wait: SimDuration::from_millis(500),
+        replica: None,
+    };
+    let out = b.step(
+        SimTime::ZERO,
+        Input::Request { conn: ConnId(3), correlation: CorrelationId(1), request: Request::Fetch(req) },
+    );
+    assert!(replies(&out).is_empty(), "no data yet: the fetch waits");
+    produce(&mut b, SimTime::from_millis(1), 2, Acks::Leader);
+    assert!(replies(&b.step(SimTime::from_millis(2), Input::Tick)).is_empty(), "appended but not committed");
+    let out = follower_fetch(&mut b, SimTime::from_millis(3), 2, 2);
+    let fetched = replies(&out).iter().any(|r| matches!(r, Response::Fetch(FetchResponse { result: Ok(f), .. }) if f.records.len() == 2 && f.high_watermark == Offset(2)));
+    assert!(fetched, "the high watermark moved: the consumer's fetch completes: {out:?}");
+}
+
+#[test]
+fn stale_follower_epochs_are_fenced() {
+    let mut b = broker(0, 1, &[1, 2], &[1, 2]);
+    let mut newer = image(3, &[1, 2], &[1, 2]);
+    newer.topics.get_mut(&TopicName::new("t")).unwrap().partitions[0].leader_epoch = LeaderEpoch(1);
+    b.apply_image(SimTime::ZERO, newer);
+    let out = follower_fetch(&mut b, SimTime::ZERO, 2, 0);
+    assert!(matches!(
+        replies(&out)[0],
+        Response::Fetch(FetchResponse { result: Err(ErrorCode::FencedLeaderEpoch), .. })
+    ));
+}
+
+#[test]
+fn losing_leadership_fails_waiting_produces() {
+    let mut b = broker(0, 1, &[1, 2], &[1, 2]);
+    produce(&mut b, SimTime::ZERO, 1, Acks::All);
+    let mut moved = image(3, &[1, 2], &[1, 2]);
+    let p = &mut moved.topics.get_mut(&TopicName::new("t")).unwrap().partitions[0];
+    p.leader = Some(BrokerId(2));
+    p.leader_epoch = LeaderEpoch(1);
+    let out = b.apply_image(SimTime::from_millis(1), moved);
+    assert_eq!(produce_result(&out), Some(Err(ErrorCode::NotLeaderOrFollower)));
+    assert!(matches!(b.partitions()[&tp()].role, Role::Follower(_)));
+}
+
+#[test]
+fn restart_keeps_the_log_but_only_the_checkpointed_high_watermark() {
+    let mut b = broker(0, 1, &[1], &[1]);
+    produce(&mut b, SimTime::ZERO, 3, Acks::Leader);
+    b.step(SimTime::from_millis(5000), Input::Tick); // checkpoint: HW 3
+    produce(&mut b, SimTime::from_millis(5001), 2, Acks::Leader);
+    b.restart(SimTime::from_millis(6000));
+    let r = &b.partitions()[&tp()];
+    assert_eq!(r.log.log_end_offset(), Offset(5), "the disk survives");
+    assert_eq!(r.log.high_watermark(), Offset(3), "the HW comes back from the checkpoint");
+    assert!(matches!(r.role, Role::Idle), "roles come back with the next metadata");
+}
+
+#[test]
+fn unknown_topic_metadata_forwards_auto_creation_once() {
+    let mut b = broker(0, 1, &[1], &[1]);
+    let req = || Request::Metadata { topics: Some(vec![TopicName::new("new")]), allow_auto_create: true };
+    let out = b.step(SimTime::ZERO, Input::Request { conn: ConnId(1), correlation: CorrelationId(1), request: req() });
+    assert!(out.iter().any(|o| matches!(o, Output::Send { request: Request::ForwardCreate(_), .. })));
+    let out = b.step(SimTime::ZERO, Input::Request { conn: ConnId(1), correlation: CorrelationId(2), request: req() });
+    assert!(!out.iter().any(|o| matches!(o, Output::Send { request: Request::ForwardCreate(_), .. })));
+}
