@@ -105,19 +105,19 @@ pub async fn run_node<N: Node + 'static>(core: Rc<RefCell<N>>, cfg: HostConfig) 
         let outputs = host.core.borrow_mut().restart(now());
         host.perform(now(), outputs).await;
     }
-    let mut next_tick = tokio::time::Instant::now();
+    // tokio's clock is turmoil's simulated one: the ticker fires every simulated tick.
+    let mut ticker = tokio::time::interval(host.cfg.tick);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         if host.cfg.paused_until.get() > now() {
             host.finish_if_ending().await;
-            next_tick += host.cfg.tick;
-            tokio::time::sleep_until(next_tick).await;
+            ticker.tick().await;
             continue;
         }
         tokio::select! {
             biased;
             Some(item) = rx.recv() => host.on_inbox(item).await,
-            _ = tokio::time::sleep_until(next_tick) => {
-                next_tick += host.cfg.tick;
+            _ = ticker.tick() => {
                 host.on_tick().await;
             }
         }
