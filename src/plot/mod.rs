@@ -38,17 +38,38 @@
 //! reordering (retries with `max.in.flight.requests.per.connection > 1` and no idempotence),
 //! and a send position with two points is a duplicate.
 //!
+//! # Timeline: what state was the cluster in when that happened?
+//!
+//! `timeline.png` lays the run out as rows of coloured bars over simulated time. The upper
+//! panel has a row per node (controllers, brokers, then clients): green while up, red while
+//! crashed, orange while paused, with a dark band underneath while the controller has the
+//! broker *fenced*. The lower panel has a row per partition, its bar coloured by the broker
+//! that leads it (red while offline), a grey band whose thickness is the size of the ISR
+//! (orange when it has shrunk), and a cross where a replica truncated its log. Dashed lines
+//! mark the scenario's faults across both panels.
+//!
+//! What it teaches: a crash is not noticed at once. The crashed broker's row turns red at the
+//! fault, but it is fenced only `broker.session.timeout.ms` later; until then the partitions
+//! it led keep it as leader (drawn washed out: "leader down") and take no writes. Then the
+//! controller elects a leader from the ISR, the ISR shrinks, and when the old leader returns
+//! it truncates what it had beyond the new leader's log, rejoins the ISR and, after the
+//! preferred-leader election, leads again. With unclean election a stale replica leads
+//! (outlined in red) and the tail of the log is gone.
+//!
 //! # Layout of the code
 //!
-//! [`series`] extracts the numbers (pure, unit tested, printed as CSV); [`throughput`] and
-//! [`ordering`] draw them with plotters, once per backend through one generic function;
-//! [`font`] registers the bundled DejaVu Sans so rendering needs no system fonts.
+//! [`series`] and [`timeline_series`] extract the numbers (pure, unit tested, printed as CSV);
+//! [`throughput`], [`ordering`] and [`timeline`] draw them with plotters, once per backend
+//! through one generic function; [`font`] registers the bundled DejaVu Sans so rendering needs
+//! no system fonts.
 
 pub mod font;
 pub mod ordering;
 pub mod series;
 mod style;
 pub mod throughput;
+pub mod timeline;
+pub mod timeline_series;
 
 use crate::trace::Trace;
 use plotters::coord::Shift;
@@ -97,15 +118,17 @@ impl PlotError {
     }
 }
 
-/// Writes every plot of `trace` into `out_dir` (created if missing): the throughput and
-/// ordering figures as PNG and SVG, and their data as CSV.
+/// Writes every plot of `trace` into `out_dir` (created if missing): the throughput, ordering
+/// and timeline figures as PNG and SVG, and their data as CSV.
 ///
 /// Returns the files written, in a fixed order, so a caller can list them to the user.
 pub fn render_all(trace: &Trace, out_dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let mut written = throughput::render(trace, out_dir)?;
     written.extend(ordering::render(trace, out_dir)?);
+    written.extend(timeline::render(trace, out_dir)?);
     written.push(write_text(out_dir, "throughput.csv", &series::throughput_csv(trace))?);
     written.push(write_text(out_dir, "ordering.csv", &series::ordering_csv(trace))?);
+    written.push(write_text(out_dir, "timeline.csv", &timeline_series::timeline_csv(trace))?);
     Ok(written)
 }
 
@@ -170,8 +193,17 @@ mod tests {
         let dir = scratch_dir(name);
         let files = render_all(trace, &dir).expect("rendering succeeds");
         let names: Vec<String> = files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
-        let expected =
-            ["throughput.png", "throughput.svg", "ordering.png", "ordering.svg", "throughput.csv", "ordering.csv"];
+        let expected = [
+            "throughput.png",
+            "throughput.svg",
+            "ordering.png",
+            "ordering.svg",
+            "timeline.png",
+            "timeline.svg",
+            "throughput.csv",
+            "ordering.csv",
+            "timeline.csv",
+        ];
         assert_eq!(names, expected);
         for file in &files {
             let bytes = std::fs::read(file).expect("written file is readable");
@@ -180,7 +212,7 @@ mod tests {
                 Some("svg") => {
                     assert!(String::from_utf8_lossy(&bytes).contains("<svg"), "{} is an SVG", file.display())
                 }
-                _ => assert!(bytes.starts_with(b"time_s,") || bytes.starts_with(b"view,")),
+                _ => assert!(["time_s,", "view,", "start_s,"].iter().any(|h| bytes.starts_with(h.as_bytes()))),
             }
         }
         let _ = std::fs::remove_dir_all(&dir);
@@ -212,6 +244,20 @@ mod tests {
         send(&mut t, 2200, &tp("audit", 0), &[7]);
         ack(&mut t, 2300, &tp("audit", 0), 0, &[7]);
         renders(&t, "two-topics");
+    }
+
+    #[test]
+    fn renders_a_timeline_with_faults() {
+        renders(&super::timeline_series::tests::crash_trace(), "timeline");
+    }
+
+    #[test]
+    fn renders_nodes_without_faults() {
+        let mut t = small_trace();
+        for node in ["controller-1", "broker-1", "broker-2"] {
+            t.record(SimTime::from_millis(2000), NodeName(node.into()), Event::NodeStarted);
+        }
+        renders(&t, "fault-free");
     }
 
     #[test]

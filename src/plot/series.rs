@@ -175,7 +175,7 @@ pub fn bucket_width(span: SimDuration) -> SimDuration {
 }
 
 /// The time of the trace's last entry (zero for an empty trace).
-fn trace_end(trace: &Trace) -> SimTime {
+pub(crate) fn trace_end(trace: &Trace) -> SimTime {
     trace.entries().last().map_or(SimTime::ZERO, |e| e.time)
 }
 
@@ -410,7 +410,7 @@ pub fn ordering_csv(trace: &Trace) -> String {
 }
 
 /// Quotes a CSV field when it holds a comma, quote or line break (RFC 4180).
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

@@ -8,7 +8,7 @@ use super::font;
 use plotters::coord::Shift;
 use plotters::drawing::{DrawingArea, DrawingAreaErrorKind};
 use plotters::element::{PathElement, Text};
-use plotters::prelude::{Circle, DrawingBackend};
+use plotters::prelude::{Circle, Cross, DrawingBackend, Rectangle};
 use plotters::style::{Color, RGBColor, ShapeStyle};
 
 /// What drawing into backend `DB` may fail with.
@@ -59,6 +59,10 @@ pub(crate) enum Swatch {
     Dashed(u32),
     /// A filled dot.
     Dot,
+    /// A filled block, for the coloured bars of the timeline.
+    Block,
+    /// A cross, for single moments marked on a bar.
+    Cross,
 }
 
 /// One row of a legend.
@@ -105,6 +109,8 @@ fn draw_swatch<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, entry: &Legend
             area.draw(&PathElement::new(vec![(23, y), (32, y)], style(w)))
         }
         Swatch::Dot => area.draw(&Circle::new((23, y), 4, entry.color.filled())),
+        Swatch::Block => area.draw(&Rectangle::new([(8, y - 6), (38, y + 6)], entry.color.filled())),
+        Swatch::Cross => area.draw(&Cross::new((23, y), 5, style(2))),
     }
 }
 

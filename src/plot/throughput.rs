@@ -190,7 +190,7 @@ fn entry(label: String, color: RGBColor, width: u32) -> LegendEntry {
 fn stroke(entry: &LegendEntry) -> u32 {
     match entry.swatch {
         Swatch::Line(w) | Swatch::Dashed(w) => w,
-        Swatch::Dot => 1,
+        Swatch::Dot | Swatch::Block | Swatch::Cross => 1,
     }
 }
 
