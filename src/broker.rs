@@ -144,8 +144,10 @@ struct PendingAck {
 /// A request this broker sent and awaits.
 #[derive(Clone, Debug)]
 enum Outgoing {
-    ReplicaFetch,
-    EpochQuery,
+    /// A follower's fetch, sent in this leader epoch: answers from another epoch are stale.
+    ReplicaFetch(crate::types::LeaderEpoch),
+    /// A follower's `OffsetsForLeaderEpoch`, sent in this leader epoch.
+    EpochQuery(crate::types::LeaderEpoch),
     AlterPartition,
     Other,
 }
@@ -180,6 +182,8 @@ pub struct Broker {
     next_retention_check: SimTime,
     next_hw_checkpoint: SimTime,
     producers: produce::ProducerStates,
+    /// How many times this broker has restarted.
+    incarnation: u64,
 }
 
 impl Broker {
@@ -208,6 +212,7 @@ impl Broker {
             next_retention_check,
             next_hw_checkpoint,
             producers: produce::ProducerStates::default(),
+            incarnation: 0,
         }
     }
 
@@ -437,6 +442,8 @@ impl Broker {
         self.image = image;
         for (tp, meta) in hosted {
             out.extend(self.take_role(now, &tp, &meta));
+            // The controller may have shrunk the ISR (a fenced follower): the HW may move.
+            out.extend(self.advance_high_watermark(now, &tp));
         }
         out.extend(self.fail_acks_not_led());
         out.extend(self.wake_parked(now, None));
@@ -492,8 +499,11 @@ impl Broker {
             return Vec::new();
         }
         self.heartbeat.in_flight = Some(now);
-        let request =
-            Request::BrokerHeartbeat(BrokerHeartbeat { broker: self.id, metadata_version: self.image.version });
+        let request = Request::BrokerHeartbeat(BrokerHeartbeat {
+            broker: self.id,
+            metadata_version: self.image.version,
+            incarnation: self.incarnation,
+        });
         vec![self.send(self.controller(), request, Outgoing::Other)]
     }
 
@@ -611,14 +621,26 @@ impl Broker {
                     None => Vec::new(),
                 }
             }
-            Response::Fetch(r) if matches!(purpose, Some(Outgoing::ReplicaFetch)) => self.on_replica_fetch(now, r),
-            Response::OffsetsForLeaderEpoch(r) if matches!(purpose, Some(Outgoing::EpochQuery)) => {
-                self.on_epoch_answer(now, r)
-            }
+            Response::Fetch(r) => match purpose {
+                Some(Outgoing::ReplicaFetch(epoch)) if self.follows(&r.tp, from, epoch) => {
+                    self.on_replica_fetch(now, r)
+                }
+                _ => Vec::new(),
+            },
+            Response::OffsetsForLeaderEpoch(r) => match purpose {
+                Some(Outgoing::EpochQuery(epoch)) if self.follows(&r.tp, from, epoch) => self.on_epoch_answer(now, r),
+                _ => Vec::new(),
+            },
             Response::AlterPartition(r) => self.on_alter_partition(now, r),
             // The outcome of a forwarded creation arrives through the next image.
             _ => Vec::new(),
         }
+    }
+
+    /// Whether this broker still follows `from` in `epoch` for `tp`: an answer sent in an older
+    /// epoch, or by a deposed leader, must not touch the log.
+    fn follows(&self, tp: &TopicPartition, from: &NodeName, epoch: crate::types::LeaderEpoch) -> bool {
+        matches!(self.partitions.get(tp).map(|r| &r.role), Some(Role::Follower(fs)) if fs.leader_node == *from && fs.epoch == epoch)
     }
 
     fn on_disconnect(&mut self, now: SimTime, peer: &NodeName) {
@@ -675,7 +697,9 @@ impl Node for Broker {
     fn restart(&mut self, now: SimTime) -> Vec<Output> {
         let fresh = Broker::new(self.id, self.controllers.clone(), self.config.clone());
         let partitions = std::mem::take(&mut self.partitions);
+        let incarnation = self.incarnation + 1;
         *self = fresh;
+        self.incarnation = incarnation;
         self.next_retention_check = now.plus(self.config.retention_check_interval);
         let mut out = Vec::new();
         for (tp, mut r) in partitions {

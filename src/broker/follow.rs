@@ -66,7 +66,8 @@ impl Broker {
                 replica: Some(ReplicaFetch { broker: self.id, leader_epoch: epoch }),
             }),
         };
-        let purpose = if fs.phase == Phase::Truncating { Outgoing::EpochQuery } else { Outgoing::ReplicaFetch };
+        let purpose =
+            if fs.phase == Phase::Truncating { Outgoing::EpochQuery(epoch) } else { Outgoing::ReplicaFetch(epoch) };
         out.push(self.send(leader_node, request, purpose));
         out
     }

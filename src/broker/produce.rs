@@ -138,7 +138,9 @@ impl Broker {
             return out;
         }
         match result {
-            Ok((base, duplicate)) if req.acks == Acks::All && !duplicate => {
+            // A duplicate of a batch the log already has is acknowledged by the same rule as
+            // the original: once the high watermark passes it.
+            Ok((base, _)) if req.acks == Acks::All => {
                 self.queue.schedule(now, bytes);
                 let required = Offset(base.0 + req.records.len() as u64);
                 let deadline = now.plus(PRODUCE_TIMEOUT);

@@ -123,6 +123,9 @@ pub struct Analysis {
     pub truncations: Vec<(SimTime, NodeName, TopicPartition, Offset, Offset, String)>,
     /// Produce errors by Kafka error name (every attempt).
     pub produce_errors: BTreeMap<String, u64>,
+    /// Each partition's leader per the controller's latest decision (None: offline). A broker
+    /// cut off from the controller may still believe it leads; this is the truth.
+    pub leaders: BTreeMap<TopicPartition, Option<crate::types::BrokerId>>,
 }
 
 impl Analysis {
@@ -178,11 +181,18 @@ impl Analysis {
             }
             Event::SegmentRolled { .. } => self.segments_rolled += 1,
             Event::Fault { description } => self.faults.push((time, description.clone())),
+            Event::TopicCreated { topic, assignment } => {
+                for (i, replicas) in assignment.iter().enumerate() {
+                    self.leaders.insert(TopicPartition::new(topic, i as u32), replicas.first().copied());
+                }
+            }
             Event::LeaderElected { tp, leader, reason, .. } => {
+                self.leaders.insert(tp.clone(), Some(*leader));
                 self.offline.remove(tp);
                 self.elections.push((time, tp.clone(), *leader, reason.clone()));
             }
             Event::PartitionOffline { tp } => {
+                self.leaders.insert(tp.clone(), None);
                 self.offline.insert(tp.clone());
             }
             Event::Truncated { tp, from, to, reason } => {
@@ -196,6 +206,13 @@ impl Analysis {
                 self.partitions.retain(|tp, _| tp.topic != *topic);
             }
             Event::LogEnd { tp, is_leader, ids, log_start_offset, high_watermark, log_end_offset, .. } => {
+                // Trust the controller over a broker that may not know it was deposed.
+                let elected = match self.leaders.get(tp) {
+                    Some(Some(b)) => *node == NodeName::broker(*b),
+                    Some(None) => false,
+                    None => true,
+                };
+                let is_leader = &(*is_leader && elected);
                 let p = self.partition(tp);
                 let log = FinalLog {
                     node: node.clone(),

@@ -201,6 +201,7 @@ mod tests {
             session_timeout: SimDuration::from_millis(1000),
             auto_leader_rebalance: true,
             leader_imbalance_check_interval: SimDuration::from_millis(5000),
+            fence_restarted_brokers: true,
         };
         let mut c = Controller::new(config, brokers);
         let assignment = Some(vec![vec![BrokerId(1), BrokerId(2), BrokerId(3)]]);
@@ -223,7 +224,8 @@ mod tests {
     }
 
     fn heartbeat(c: &mut Controller, now: SimTime, broker: u32) -> Vec<Output> {
-        let hb = Request::BrokerHeartbeat(BrokerHeartbeat { broker: BrokerId(broker), metadata_version: 0 });
+        let hb =
+            Request::BrokerHeartbeat(BrokerHeartbeat { broker: BrokerId(broker), metadata_version: 0, incarnation: 0 });
         c.step(now, Input::Request { conn: ConnId(10 + broker as u64), correlation: CorrelationId(1), request: hb })
     }
 

@@ -172,7 +172,13 @@ impl Controller {
     /// fresh session (their heartbeats went to the old controller).
     fn take_office(&mut self, now: SimTime, term: u64) -> Vec<Output> {
         let q = self.quorum.as_mut().expect("only a quorum member takes office");
-        self.image = q.committed.clone();
+        // Start from the newest image in our log, committed or not: Raft will commit it with
+        // this term's first entry, and deciding from an older one could undo it.
+        let newest = q.raft.storage().log().entries().iter().rev().find_map(|e| e.command.clone());
+        self.image = match newest {
+            Some(img) if img.version > q.committed.version => img,
+            _ => q.committed.clone(),
+        };
         q.proposed_version = self.image.version;
         for last in self.last_heartbeat.values_mut() {
             *last = now;

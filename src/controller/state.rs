@@ -37,6 +37,9 @@ pub struct ControllerConfig {
     pub auto_leader_rebalance: bool,
     /// `leader.imbalance.check.interval.seconds`, as a duration.
     pub leader_imbalance_check_interval: SimDuration,
+    /// `sim.broker.epoch.fencing` (KIP-380): fence a broker that restarted faster than its
+    /// session timeout. Kafka before 2.2 did not notice such a "bounced" broker.
+    pub fence_restarted_brokers: bool,
 }
 
 /// A heartbeat held until the metadata changes or the wait runs out.
@@ -55,6 +58,8 @@ pub struct Controller {
     pub(super) image: MetadataImage,
     pub(super) parked: BTreeMap<BrokerId, ParkedHeartbeat>,
     pub(super) last_heartbeat: BTreeMap<BrokerId, SimTime>,
+    /// Each broker's incarnation as last heard.
+    incarnations: BTreeMap<BrokerId, u64>,
     /// Events of the initial topics, emitted on the first step.
     startup_events: Vec<Event>,
     pub(super) next_rebalance_check: SimTime,
@@ -73,6 +78,7 @@ impl Controller {
             image,
             parked: BTreeMap::new(),
             last_heartbeat,
+            incarnations: BTreeMap::new(),
             startup_events: Vec::new(),
             next_rebalance_check,
             quorum: None,
@@ -204,6 +210,12 @@ impl Controller {
     ) -> Vec<Output> {
         self.last_heartbeat.insert(hb.broker, now);
         let mut out = Vec::new();
+        let previous = self.incarnations.insert(hb.broker, hb.incarnation);
+        let bounced = previous.is_some_and(|p| p != hb.incarnation);
+        if bounced && self.config.fence_restarted_brokers && !self.image.fenced.contains(&hb.broker) {
+            // The broker restarted faster than its session timeout: its old self is gone.
+            out.extend(self.fence(hb.broker).into_iter().map(Output::Emit));
+        }
         if self.image.fenced.contains(&hb.broker) {
             out.extend(self.unfence(hb.broker).into_iter().map(Output::Emit));
         }
@@ -367,6 +379,7 @@ mod tests {
             session_timeout: SimDuration::from_millis(9000),
             auto_leader_rebalance: true,
             leader_imbalance_check_interval: SimDuration::from_millis(300_000),
+            fence_restarted_brokers: true,
         };
         Controller::new(config, brokers)
     }
@@ -439,7 +452,8 @@ mod tests {
     #[test]
     fn heartbeats_long_poll_for_new_metadata() {
         let mut c = controller(true);
-        let hb = |v| Request::BrokerHeartbeat(BrokerHeartbeat { broker: BrokerId(1), metadata_version: v });
+        let hb =
+            |v| Request::BrokerHeartbeat(BrokerHeartbeat { broker: BrokerId(1), metadata_version: v, incarnation: 0 });
         let out =
             c.step(SimTime::ZERO, Input::Request { conn: ConnId(1), correlation: CorrelationId(1), request: hb(1) });
         assert!(out.is_empty(), "an up-to-date broker's heartbeat is parked");

@@ -250,13 +250,11 @@ impl PartitionLog {
             if self.active_segment().should_roll(now, record.size_bytes(), &self.config) {
                 rolled.push(self.roll(now));
             }
-            let latest = self.epoch_starts.last_key_value().map(|(e, _)| *e);
-            assert!(
-                latest.is_none_or(|e| record.leader_epoch >= e),
-                "{}: leader epochs must not go backwards",
-                self.tp
-            );
-            if latest != Some(record.leader_epoch) {
+            // Epochs only grow along a log. A record from an older epoch can only arrive after the
+            // pre-KIP-101 truncation kept records the new leader never had; like Kafka's epoch
+            // cache, forget the newer epochs it contradicts.
+            let _ = self.epoch_starts.split_off(&record.leader_epoch.next());
+            if self.latest_epoch() != Some(record.leader_epoch) {
                 self.epoch_starts.insert(record.leader_epoch, record.offset);
             }
             let interval = self.config.index_interval_bytes;

@@ -20,6 +20,9 @@ pub struct BrokerHeartbeat {
     pub broker: BrokerId,
     /// The metadata version the broker holds.
     pub metadata_version: u64,
+    /// Grows with every restart of the broker: a new incarnation has lost its memory, so the
+    /// controller fences the old one first (moving its leaderships away) before trusting it.
+    pub incarnation: u64,
 }
 
 /// The controller's answer to a heartbeat.

@@ -11,6 +11,10 @@ pub struct FollowerProgress {
     /// The last time the follower had fetched everything the leader had (Kafka's
     /// `lastCaughtUpTimeMs`).
     pub last_caught_up: SimTime,
+    /// The leader's log end offset at the follower's previous fetch, and when that was: a
+    /// fetch that reaches it proves the follower was caught up *then* (Kafka's rule), so a
+    /// follower under steady load still counts as in sync.
+    pub previous_fetch: (Offset, SimTime),
 }
 
 /// The high watermark: the smallest log end offset among the in-sync replicas (the leader's
@@ -67,7 +71,8 @@ mod tests {
     use super::*;
 
     fn progress(leo: u64, caught_up_ms: u64) -> FollowerProgress {
-        FollowerProgress { log_end_offset: Offset(leo), last_caught_up: SimTime::from_millis(caught_up_ms) }
+        let last_caught_up = SimTime::from_millis(caught_up_ms);
+        FollowerProgress { log_end_offset: Offset(leo), last_caught_up, previous_fetch: (Offset(0), SimTime::ZERO) }
     }
 
     fn ids(v: &[u32]) -> Vec<BrokerId> {

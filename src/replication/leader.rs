@@ -39,10 +39,21 @@ impl LeaderState {
         replicas: Vec<BrokerId>,
         isr: Vec<BrokerId>,
     ) -> LeaderState {
+        // Only in-sync followers get the benefit of the doubt; others must prove themselves.
         let followers = replicas
             .iter()
             .filter(|b| **b != me)
-            .map(|b| (*b, FollowerProgress { log_end_offset: Offset(0), last_caught_up: now }))
+            .map(|b| {
+                let last_caught_up = if isr.contains(b) { now } else { SimTime::ZERO };
+                (
+                    *b,
+                    FollowerProgress {
+                        log_end_offset: Offset(0),
+                        last_caught_up,
+                        previous_fetch: (Offset(u64::MAX), now),
+                    },
+                )
+            })
             .collect();
         let mut isr = isr;
         if !isr.contains(&me) {
@@ -53,14 +64,19 @@ impl LeaderState {
 
     /// A follower fetched from `fetch_offset` while the leader's log ended at `leader_leo`.
     pub fn on_fetch(&mut self, now: SimTime, follower: BrokerId, fetch_offset: Offset, leader_leo: Offset) {
-        let p = self
-            .followers
-            .entry(follower)
-            .or_insert(FollowerProgress { log_end_offset: Offset(0), last_caught_up: now });
+        let fresh = FollowerProgress {
+            log_end_offset: Offset(0),
+            last_caught_up: SimTime::ZERO,
+            previous_fetch: (Offset(u64::MAX), now),
+        };
+        let p = self.followers.entry(follower).or_insert(fresh);
         p.log_end_offset = fetch_offset;
         if fetch_offset >= leader_leo {
             p.last_caught_up = now;
+        } else if fetch_offset >= p.previous_fetch.0 {
+            p.last_caught_up = p.last_caught_up.max(p.previous_fetch.1);
         }
+        p.previous_fetch = (leader_leo, now);
     }
 
     /// The high watermark given the leader's log end offset.

@@ -88,6 +88,7 @@ pub const BROKER_KEYS: &[KeySpec] = &[
     int("log.flush.interval.ms", 1, MAX, "9223372036854775807"),
     choice("replication.truncation", &["leader-epoch", "high-watermark"], "leader-epoch"),
     boolean("sim.page.cache.loss", "false"),
+    boolean("sim.broker.epoch.fencing", "true"),
     int("sim.page.cache.writeback.ms", 1, MAX, "30000"),
     int("sim.capacity.bytes.per.s", 0, MAX, "0"),
     no_effect("broker.id", "kafkasim numbers brokers 1..N from [cluster] brokers"),

@@ -127,6 +127,7 @@ fn controller_alone(s: &Scenario) -> Controller {
         leader_imbalance_check_interval: SimDuration::from_millis(
             c.uint("leader.imbalance.check.interval.seconds") * 1000,
         ),
+        fence_restarted_brokers: c.bool("sim.broker.epoch.fencing"),
     };
     let brokers: BTreeMap<BrokerId, NodeName> =
         s.cluster.broker_ids().into_iter().map(|b| (b, NodeName::broker(b))).collect();
