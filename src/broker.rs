@@ -31,6 +31,7 @@
 pub mod capacity;
 pub mod fetch;
 pub mod follow;
+pub mod group;
 pub mod produce;
 #[cfg(test)]
 mod tests;
@@ -94,6 +95,12 @@ pub struct BrokerConfig {
     /// `replica.high.watermark.checkpoint.interval.ms`: how often high watermarks are written
     /// to disk. After a crash a broker only knows the last checkpointed value.
     pub hw_checkpoint_interval: SimDuration,
+    /// `offsets.topic.num.partitions`.
+    pub offsets_topic_partitions: u32,
+    /// `offsets.topic.replication.factor`.
+    pub offsets_topic_replication_factor: u32,
+    /// The group coordinator's settings (`group.*`).
+    pub group: crate::group::state::GroupConfig,
 }
 
 /// A broker's role for one partition.
@@ -184,6 +191,10 @@ pub struct Broker {
     producers: produce::ProducerStates,
     /// How many times this broker has restarted.
     incarnation: u64,
+    /// The consumer groups this broker coordinates.
+    coordinator: crate::group::coordinator::GroupCoordinator,
+    /// Coordinator writes waiting for the offsets partition's high watermark.
+    group_writes: Vec<group::GroupWrite>,
 }
 
 impl Broker {
@@ -197,7 +208,6 @@ impl Broker {
             id,
             controllers,
             active_controller: 0,
-            config,
             image: MetadataImage::default(),
             partitions: BTreeMap::new(),
             queue,
@@ -213,6 +223,12 @@ impl Broker {
             next_hw_checkpoint,
             producers: produce::ProducerStates::default(),
             incarnation: 0,
+            coordinator: crate::group::coordinator::GroupCoordinator::new(
+                config.group,
+                config.offsets_topic_partitions,
+            ),
+            group_writes: Vec::new(),
+            config,
         }
     }
 
@@ -397,6 +413,7 @@ impl Broker {
                 out
             }
             Request::DumpLog(req) => vec![Output::Reply { conn, correlation, response: self.dump_log(&req) }],
+            Request::Group(req) => self.group_request(now, conn, correlation, req),
             Request::Admin(_)
             | Request::BrokerHeartbeat(_)
             | Request::ForwardCreate(_)
@@ -672,6 +689,7 @@ impl Node for Broker {
                 out.extend(self.tick_followers(now));
                 out.extend(self.expire_acks(now));
                 out.extend(self.wake_parked(now, None));
+                out.extend(self.tick_coordinator(now));
                 out
             }
             Input::Request { conn, correlation, request } => self.request(now, conn, correlation, request),
@@ -684,6 +702,8 @@ impl Node for Broker {
         // flush.messages / flush.ms are checked after every step, so a record is on disk
         // before any acknowledgement that depends on it can leave.
         self.tick_flush(now);
+        out.extend(self.sync_coordinator(now));
+        out.extend(self.settle_group_writes(now));
         out.extend(self.release_delayed(now));
         out
     }

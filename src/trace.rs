@@ -12,7 +12,10 @@
 use crate::protocol::admin::{AdminError, LogDump, SegmentSummary};
 use crate::protocol::produce::Acks;
 use crate::protocol::ErrorCode;
-use crate::types::{BrokerId, LeaderEpoch, NodeName, Offset, RecordId, SimTime, TopicName, TopicPartition};
+use crate::types::{
+    BrokerId, Generation, GroupId, LeaderEpoch, MemberId, NodeName, Offset, RecordId, SimTime, TopicName,
+    TopicPartition,
+};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -289,6 +292,127 @@ pub enum Event {
         /// Why the frame was rejected.
         error: String,
     },
+    /// A group coordinator started a rebalance: members must rejoin.
+    GroupRebalancing {
+        /// The group.
+        group: GroupId,
+        /// The generation being left behind.
+        generation: Generation,
+        /// Why: `c3-2 joined`, `c1-1 left`, `c2-1 session timeout`, ...
+        reason: String,
+    },
+    /// The join phase ended: a new generation with these members and this leader.
+    GroupJoined {
+        /// The group.
+        group: GroupId,
+        /// The new generation.
+        generation: Generation,
+        /// The chosen assignor.
+        protocol: String,
+        /// The member that computes the assignment.
+        leader: MemberId,
+        /// Every member, in id order.
+        members: Vec<MemberId>,
+    },
+    /// The leader's assignment is stored and handed out: the generation is stable.
+    GroupStable {
+        /// The group.
+        group: GroupId,
+        /// The generation.
+        generation: Generation,
+        /// Each member's partitions.
+        assignment: Vec<(MemberId, Vec<TopicPartition>)>,
+    },
+    /// The group became empty (its last member left or was evicted).
+    GroupEmpty {
+        /// The group.
+        group: GroupId,
+        /// The generation it ended at.
+        generation: Generation,
+    },
+    /// The coordinator removed a member.
+    MemberRemoved {
+        /// The group.
+        group: GroupId,
+        /// The member.
+        member: MemberId,
+        /// Why: `LeaveGroup`, `session.timeout.ms`, `max.poll.interval.ms (rebalance timeout)`.
+        reason: String,
+    },
+    /// Committed offsets reached the offsets topic's high watermark: they are durable.
+    OffsetsCommitted {
+        /// The group.
+        group: GroupId,
+        /// The committing member (`None`: a consumer outside group management).
+        member: Option<MemberId>,
+        /// The offsets, each the next record to process.
+        offsets: Vec<(TopicPartition, Offset)>,
+    },
+    /// A broker took over (or gave up) coordinating the groups of one offsets partition.
+    CoordinatorChanged {
+        /// The partition of `__consumer_offsets`.
+        partition: u32,
+        /// `true`: it loaded the groups; `false`: it unloaded them.
+        loaded: bool,
+        /// The groups found in the partition.
+        groups: Vec<GroupId>,
+    },
+    /// A consumer's application received partitions (`onPartitionsAssigned`).
+    PartitionsAssigned {
+        /// The group.
+        group: GroupId,
+        /// The member.
+        member: MemberId,
+        /// The generation.
+        generation: Generation,
+        /// The newly owned partitions.
+        partitions: Vec<TopicPartition>,
+        /// Everything the member owns now.
+        owned: Vec<TopicPartition>,
+    },
+    /// A consumer's application gave partitions up (`onPartitionsRevoked` / `onPartitionsLost`).
+    PartitionsRevoked {
+        /// The group.
+        group: GroupId,
+        /// The member.
+        member: MemberId,
+        /// The generation it owned them in.
+        generation: Generation,
+        /// The partitions.
+        partitions: Vec<TopicPartition>,
+        /// Why: `eager rebalance`, `cooperative: moved to another member`, `left the group`, ...
+        reason: String,
+    },
+    /// A consumer asked its coordinator to store offsets.
+    CommitRequested {
+        /// The group.
+        group: GroupId,
+        /// `sync`, `async` or `auto`.
+        kind: String,
+        /// The offsets.
+        offsets: Vec<(TopicPartition, Offset)>,
+    },
+    /// A consumer's commit was refused (Kafka's `CommitFailedException` for `commitSync`).
+    CommitFailed {
+        /// The group.
+        group: GroupId,
+        /// The member id the commit carried.
+        member: MemberId,
+        /// The generation the commit carried.
+        generation: Generation,
+        /// The coordinator's answer.
+        error: ErrorCode,
+    },
+    /// A consumer left its group on its own: `max.poll.interval.ms` passed between two polls
+    /// (Kafka's heartbeat thread sends `LeaveGroup`), or the application closed it.
+    ConsumerLeftGroup {
+        /// The group.
+        group: GroupId,
+        /// The member.
+        member: MemberId,
+        /// Why.
+        reason: String,
+    },
     /// A final snapshot of a partition's log, emitted when the run ends, so checkers know what
     /// the log held at the end without touching live state.
     LogEnd {
@@ -345,6 +469,18 @@ impl Event {
             Event::RoleChanged { .. } => "role-changed",
             Event::Replicated { .. } => "replicated",
             Event::Truncated { .. } => "truncated",
+            Event::GroupRebalancing { .. } => "group-rebalancing",
+            Event::GroupJoined { .. } => "group-joined",
+            Event::GroupStable { .. } => "group-stable",
+            Event::GroupEmpty { .. } => "group-empty",
+            Event::MemberRemoved { .. } => "member-removed",
+            Event::OffsetsCommitted { .. } => "offsets-committed",
+            Event::CoordinatorChanged { .. } => "coordinator-changed",
+            Event::PartitionsAssigned { .. } => "partitions-assigned",
+            Event::PartitionsRevoked { .. } => "partitions-revoked",
+            Event::CommitRequested { .. } => "commit-requested",
+            Event::CommitFailed { .. } => "commit-failed",
+            Event::ConsumerLeftGroup { .. } => "consumer-left-group",
             Event::LogEnd { .. } => "log-end",
         }
     }
@@ -368,6 +504,17 @@ fn fmt_ids(ids: &[RecordId]) -> String {
             }
         }
     }
+}
+
+/// Renders a list with `,` between items.
+fn join<T: fmt::Display>(items: &[T]) -> String {
+    items.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+}
+
+/// Renders committed offsets as `{orders-0:12,orders-1:7}`.
+fn fmt_offsets(offsets: &[(TopicPartition, Offset)]) -> String {
+    let parts: Vec<String> = offsets.iter().map(|(tp, o)| format!("{tp}:{o}")).collect();
+    format!("{{{}}}", parts.join(","))
 }
 
 /// Renders broker ids as `[1,2,3]`.
@@ -473,6 +620,49 @@ impl fmt::Display for Event {
             Event::RoleChanged { tp, role, epoch } => write!(f, " partition={tp} role=\"{role}\" epoch={epoch}"),
             Event::Replicated { tp, base_offset, count } => write!(f, " partition={tp} base_offset={base_offset} count={count}"),
             Event::Truncated { tp, from, to, reason } => write!(f, " partition={tp} from={from} to={to} reason=\"{reason}\""),
+            Event::GroupRebalancing { group, generation, reason } => {
+                write!(f, " group={group} generation={generation} reason=\"{reason}\"")
+            }
+            Event::GroupJoined { group, generation, protocol, leader, members } => write!(
+                f,
+                " group={group} generation={generation} protocol={protocol} leader={leader} members=[{}]",
+                join(members)
+            ),
+            Event::GroupStable { group, generation, assignment } => {
+                let parts: Vec<String> = assignment.iter().map(|(m, tps)| format!("{m}=[{}]", join(tps))).collect();
+                write!(f, " group={group} generation={generation} assignment={{{}}}", parts.join(" "))
+            }
+            Event::GroupEmpty { group, generation } => write!(f, " group={group} generation={generation}"),
+            Event::MemberRemoved { group, member, reason } => {
+                write!(f, " group={group} member={member} reason=\"{reason}\"")
+            }
+            Event::OffsetsCommitted { group, member, offsets } => {
+                let who = member.as_ref().map_or_else(|| "none".to_string(), |m| m.to_string());
+                write!(f, " group={group} member={who} offsets={}", fmt_offsets(offsets))
+            }
+            Event::CoordinatorChanged { partition, loaded, groups } => {
+                write!(f, " partition=__consumer_offsets-{partition} loaded={loaded} groups=[{}]", join(groups))
+            }
+            Event::PartitionsAssigned { group, member, generation, partitions, owned } => write!(
+                f,
+                " group={group} member={member} generation={generation} added=[{}] owned=[{}]",
+                join(partitions),
+                join(owned)
+            ),
+            Event::PartitionsRevoked { group, member, generation, partitions, reason } => write!(
+                f,
+                " group={group} member={member} generation={generation} partitions=[{}] reason=\"{reason}\"",
+                join(partitions)
+            ),
+            Event::CommitRequested { group, kind, offsets } => {
+                write!(f, " group={group} kind={kind} offsets={}", fmt_offsets(offsets))
+            }
+            Event::CommitFailed { group, member, generation, error } => {
+                write!(f, " group={group} member={member} generation={generation} error={error}")
+            }
+            Event::ConsumerLeftGroup { group, member, reason } => {
+                write!(f, " group={group} member={member} reason=\"{reason}\"")
+            }
             Event::LogEnd { tp, is_leader, log_start_offset, high_watermark, log_end_offset, segments, .. } => write!(
                 f,
                 " partition={tp} leader={is_leader} log_start_offset={log_start_offset} high_watermark={high_watermark} log_end_offset={log_end_offset} segments={}",

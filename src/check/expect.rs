@@ -1,8 +1,11 @@
 //! Judging a run against its scenario's `[expect]` table.
 
 use super::analysis::Analysis;
+use super::groups::GroupFacts;
 use super::{duplicates, lost, order, CheckResult};
 use crate::scenario::model::Expectations;
+use crate::types::GroupId;
+use std::collections::BTreeMap;
 
 fn exact(name: &str, want: Option<u64>, got: u64) -> Option<CheckResult> {
     want.map(|w| CheckResult { name: name.to_string(), passed: got == w, detail: format!("expected {w}, got {got}") })
@@ -17,8 +20,29 @@ fn at_least(name: &str, want: Option<u64>, got: u64) -> Option<CheckResult> {
 }
 
 /// One result per expectation the scenario declares.
-pub fn expectations(a: &Analysis, e: &Expectations) -> Vec<CheckResult> {
+pub fn expectations(a: &Analysis, groups: &BTreeMap<GroupId, GroupFacts>, e: &Expectations) -> Vec<CheckResult> {
+    let sum = |f: &dyn Fn(&GroupFacts) -> u64| groups.values().map(f).sum::<u64>();
+    let idle: u64 = groups
+        .values()
+        .filter_map(|g| g.generations.last())
+        .map(|gen| gen.assignment.iter().filter(|(_, tps)| tps.is_empty()).count() as u64)
+        .sum();
+    let failures = |name: &str| a.send_failures.iter().filter(|(_, e)| e == name).count() as u64;
     let mut out: Vec<CheckResult> = [
+        exact("expect.group_duplicates", e.group_duplicates, sum(&|g| g.duplicate_total())),
+        at_least("expect.group_duplicates_min", e.group_duplicates_min, sum(&|g| g.duplicate_total())),
+        exact("expect.unseen", e.unseen, sum(&|g| g.unseen)),
+        at_least("expect.unseen_min", e.unseen_min, sum(&|g| g.unseen)),
+        at_least("expect.generations_min", e.generations_min, sum(&|g| g.generations.len() as u64)),
+        at_least("expect.commit_failures_min", e.commit_failures_min, sum(&|g| g.commit_failures.values().sum())),
+        exact(
+            "expect.exclusivity_violations",
+            e.exclusivity_violations,
+            sum(&|g| g.exclusivity_violations.len() as u64),
+        ),
+        at_least("expect.buffer_exhausted_min", e.buffer_exhausted_min, failures("BufferExhausted")),
+        at_least("expect.idle_members_min", e.idle_members_min, idle),
+        at_least("expect.zombie_overlaps_min", e.zombie_overlaps_min, sum(&|g| g.overlaps)),
         exact("expect.lost_acked", e.lost_acked, lost::lost_acked(a).len() as u64),
         exact("expect.order_violations", e.order_violations, order::order_violations(a).len() as u64),
         exact("expect.duplicates", e.duplicates, duplicates::duplicate_deliveries(a)),

@@ -6,6 +6,7 @@
 //! - [`lost`]: no acknowledged record is lost;
 //! - [`order`]: order holds within each partition (for producers and for consumers);
 //! - [`duplicates`]: how many records a consumer received twice;
+//! - [`groups`]: consumer groups — exclusivity, unseen records, duplicates by cause;
 //! - [`expect`]: the scenario's own `[expect]` table.
 //!
 //! The invariant checkers always run and are reported; whether a violation fails the run is
@@ -15,6 +16,7 @@
 pub mod analysis;
 pub mod duplicates;
 pub mod expect;
+pub mod groups;
 pub mod lost;
 pub mod order;
 
@@ -43,6 +45,8 @@ pub struct Verdict {
     pub invariants: Vec<CheckResult>,
     /// The scenario's expectations.
     pub expectations: Vec<CheckResult>,
+    /// Per consumer group.
+    pub groups: std::collections::BTreeMap<crate::types::GroupId, groups::GroupFacts>,
 }
 
 impl Verdict {
@@ -116,6 +120,37 @@ pub fn judge(trace: &Trace, expect: &Expectations) -> Verdict {
             detail: format!("{dups} records delivered more than once to a consumer"),
         },
     ];
-    let expectations = expect::expectations(&analysis, expect);
-    Verdict { analysis, invariants, expectations }
+    let groups = groups::analyse(trace);
+    let mut invariants = invariants;
+    if !groups.is_empty() {
+        invariants.extend(group_invariants(&groups));
+    }
+    let expectations = expect::expectations(&analysis, &groups, expect);
+    Verdict { analysis, invariants, expectations, groups }
+}
+
+/// The consumer-group invariants, over every group.
+fn group_invariants(
+    groups: &std::collections::BTreeMap<crate::types::GroupId, groups::GroupFacts>,
+) -> Vec<CheckResult> {
+    let violations: Vec<&String> = groups.values().flat_map(|g| &g.exclusivity_violations).collect();
+    let overlaps: u64 = groups.values().map(|g| g.overlaps).sum();
+    let unseen: u64 = groups.values().map(|g| g.unseen).sum();
+    vec![
+        CheckResult {
+            name: "group-exclusivity".into(),
+            passed: violations.is_empty(),
+            detail: match violations.first() {
+                None => format!(
+                    "no partition owned twice in one generation ({overlaps} zombie overlaps across generations)"
+                ),
+                Some(v) => format!("{} violations, e.g. {v}", violations.len()),
+            },
+        },
+        CheckResult {
+            name: "no-unseen-records".into(),
+            passed: unseen == 0,
+            detail: format!("{unseen} records in the log never processed by a group that was reading them"),
+        },
+    ]
 }

@@ -252,10 +252,13 @@ impl Controller {
         out
     }
 
+    /// A broker auto-creates a topic: with the cluster defaults (`num.partitions`,
+    /// `default.replication.factor`), unless the broker chose a size (`__consumer_offsets`).
     fn forward_create(&mut self, req: &CreateTopicRequest) -> (AdminResponse, Vec<Event>) {
+        let or = |v: u32, default: u32| if v == 0 { default } else { v };
         let req = CreateTopicRequest {
-            partitions: self.config.num_partitions,
-            replication_factor: self.config.default_replication_factor,
+            partitions: or(req.partitions, self.config.num_partitions),
+            replication_factor: or(req.replication_factor, self.config.default_replication_factor),
             ..req.clone()
         };
         self.admin(&AdminRequest::CreateTopic(req))

@@ -56,14 +56,36 @@
 //! preferred-leader election, leads again. With unclean election a stale replica leads
 //! (outlined in red) and the tail of the log is gone.
 //!
+//! # Lag: is the group keeping up?
+//!
+//! `lag.png` (drawn only for runs with consumer groups) has a line per group and partition,
+//! labelled `group/topic-N`: the partition leader's log end offset minus the group's next
+//! offset to process there, sampled on a regular grid. A flat line near zero is a group that
+//! keeps up; a line that climbs is one that reads slower than producers write. During a
+//! rebalance every line of the group climbs (nobody reads while partitions move), then falls
+//! as the new owners catch up; after a consumer crash its partitions climb until the session
+//! times out and someone else takes them. A sudden rise back to an old value is a new owner
+//! starting from an older committed offset: the records in between are read twice.
+//!
+//! # Assignment: who read what, and when did that change?
+//!
+//! `assignment.png` (also only with consumer groups) has a row per group and partition, its
+//! bars coloured by the member that owned it, and thin lines where the group became stable in
+//! a new generation (`g3`). With the eager protocol every bar of a group ends at a rebalance
+//! and new ones start after a gap; with the cooperative protocol only the partitions that move
+//! have a gap. Two bars stacked in one row are two members owning one partition at once.
+//!
 //! # Layout of the code
 //!
-//! [`series`] and [`timeline_series`] extract the numbers (pure, unit tested, printed as CSV);
-//! [`throughput`], [`ordering`] and [`timeline`] draw them with plotters, once per backend
-//! through one generic function; [`font`] registers the bundled DejaVu Sans so rendering needs
-//! no system fonts.
+//! [`series`], [`timeline_series`] and [`group_series`] extract the numbers (pure, unit tested,
+//! printed as CSV); [`throughput`], [`ordering`], [`timeline`], [`lag`] and [`assignment`] draw
+//! them with plotters, once per backend through one generic function; [`font`] registers the
+//! bundled DejaVu Sans so rendering needs no system fonts.
 
+pub mod assignment;
 pub mod font;
+pub mod group_series;
+pub mod lag;
 pub mod ordering;
 pub mod series;
 mod style;
@@ -119,16 +141,28 @@ impl PlotError {
 }
 
 /// Writes every plot of `trace` into `out_dir` (created if missing): the throughput, ordering
-/// and timeline figures as PNG and SVG, and their data as CSV.
+/// and timeline figures as PNG and SVG, and their data as CSV; and, when the trace shows
+/// consumer groups at work ([`group_series::has_group_events`]), the lag and assignment
+/// figures and their CSV too. Runs without groups get exactly the files they always got.
 ///
-/// Returns the files written, in a fixed order, so a caller can list them to the user.
+/// Returns the files written, in a fixed order (figures, then data), so a caller can list them
+/// to the user.
 pub fn render_all(trace: &Trace, out_dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    let groups = group_series::has_group_events(trace);
     let mut written = throughput::render(trace, out_dir)?;
     written.extend(ordering::render(trace, out_dir)?);
     written.extend(timeline::render(trace, out_dir)?);
+    if groups {
+        written.extend(lag::render(trace, out_dir)?);
+        written.extend(assignment::render(trace, out_dir)?);
+    }
     written.push(write_text(out_dir, "throughput.csv", &series::throughput_csv(trace))?);
     written.push(write_text(out_dir, "ordering.csv", &series::ordering_csv(trace))?);
     written.push(write_text(out_dir, "timeline.csv", &timeline_series::timeline_csv(trace))?);
+    if groups {
+        written.push(write_text(out_dir, "lag.csv", &group_series::lag_csv(trace))?);
+        written.push(write_text(out_dir, "assignment.csv", &group_series::assignment_csv(trace))?);
+    }
     Ok(written)
 }
 
@@ -188,22 +222,49 @@ mod tests {
         dir
     }
 
+    /// The files every run gets, in order.
+    const ALWAYS: [&str; 9] = [
+        "throughput.png",
+        "throughput.svg",
+        "ordering.png",
+        "ordering.svg",
+        "timeline.png",
+        "timeline.svg",
+        "throughput.csv",
+        "ordering.csv",
+        "timeline.csv",
+    ];
+
+    /// The files a run with consumer groups gets, in order.
+    const WITH_GROUPS: [&str; 15] = [
+        "throughput.png",
+        "throughput.svg",
+        "ordering.png",
+        "ordering.svg",
+        "timeline.png",
+        "timeline.svg",
+        "lag.png",
+        "lag.svg",
+        "assignment.png",
+        "assignment.svg",
+        "throughput.csv",
+        "ordering.csv",
+        "timeline.csv",
+        "lag.csv",
+        "assignment.csv",
+    ];
+
     /// Renders `trace` and checks every file has the right kind of content.
     fn renders(trace: &Trace, name: &str) {
+        renders_files(trace, name, &ALWAYS);
+    }
+
+    /// Renders `trace`, checks the files written are `expected` and each has the right kind of
+    /// content.
+    fn renders_files(trace: &Trace, name: &str, expected: &[&str]) {
         let dir = scratch_dir(name);
         let files = render_all(trace, &dir).expect("rendering succeeds");
         let names: Vec<String> = files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
-        let expected = [
-            "throughput.png",
-            "throughput.svg",
-            "ordering.png",
-            "ordering.svg",
-            "timeline.png",
-            "timeline.svg",
-            "throughput.csv",
-            "ordering.csv",
-            "timeline.csv",
-        ];
         assert_eq!(names, expected);
         for file in &files {
             let bytes = std::fs::read(file).expect("written file is readable");
@@ -212,7 +273,9 @@ mod tests {
                 Some("svg") => {
                     assert!(String::from_utf8_lossy(&bytes).contains("<svg"), "{} is an SVG", file.display())
                 }
-                _ => assert!(["time_s,", "view,", "start_s,"].iter().any(|h| bytes.starts_with(h.as_bytes()))),
+                _ => {
+                    assert!(["time_s,", "view,", "start_s,", "group,"].iter().any(|h| bytes.starts_with(h.as_bytes())))
+                }
             }
         }
         let _ = std::fs::remove_dir_all(&dir);
@@ -258,6 +321,11 @@ mod tests {
             t.record(SimTime::from_millis(2000), NodeName(node.into()), Event::NodeStarted);
         }
         renders(&t, "fault-free");
+    }
+
+    #[test]
+    fn renders_consumer_groups_only_when_there_are_some() {
+        renders_files(&super::group_series::tests::group_trace(), "groups", &WITH_GROUPS);
     }
 
     #[test]

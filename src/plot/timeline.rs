@@ -92,18 +92,25 @@ const LEADER_PALETTE: [RGBColor; 8] = [
 ];
 
 /// A chart with seconds on x and rows on y: row `i` of `n` (top first) covers `[n-1-i, n-i]`.
-type RowChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RowAxis>>;
+pub(super) type RowChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RowAxis>>;
 
 /// The y axis of a timeline: a plain float axis whose ticks sit at the middle of each row, so
 /// the tick labels name the rows.
 ///
 /// plotters' own `with_key_points` does the same, but loses the label formatter of a float
 /// axis, and `configure_mesh` needs one.
-struct RowAxis {
+pub(super) struct RowAxis {
     /// The axis itself, `0..top`.
     inner: RangedCoordf64,
     /// Where the ticks go: the centre of every row.
     centres: Vec<f64>,
+}
+
+impl RowAxis {
+    /// An axis from zero to `top` with a tick at each of `centres`.
+    pub(super) fn new(top: f64, centres: Vec<f64>) -> RowAxis {
+        RowAxis { inner: (0f64..top).into(), centres }
+    }
 }
 
 impl Ranged for RowAxis {
@@ -250,7 +257,7 @@ impl TimelineFigure {
             .margin(10)
             .x_label_area_size(44)
             .y_label_area_size(self.name_width())
-            .build_cartesian_2d(0f64..self.x_end(), RowAxis { inner: (0f64..top).into(), centres })?;
+            .build_cartesian_2d(0f64..self.x_end(), RowAxis::new(top, centres))?;
         let name_of = |v: &f64| {
             let i = n as f64 - 1.0 - v.floor();
             names.get(i as usize).cloned().unwrap_or_default()
@@ -469,7 +476,7 @@ fn node_color(state: NodeState) -> RGBColor {
 }
 
 /// A bar over `span` from `low` to `high`.
-fn bar(span: &Span, low: f64, high: f64, style: ShapeStyle) -> Rectangle<(f64, f64)> {
+pub(super) fn bar(span: &Span, low: f64, high: f64, style: ShapeStyle) -> Rectangle<(f64, f64)> {
     Rectangle::new([(span.start_s(), low), (span.end_s(), high)], style)
 }
 
@@ -490,7 +497,7 @@ fn leader_labels(leadership: &Leadership) -> Vec<String> {
 
 /// Draws the first of `labels` that fits inside `span` at height `y`, from its left end; none
 /// when the span is too narrow for all of them.
-fn label_in_span<DB: DrawingBackend>(
+pub(super) fn label_in_span<DB: DrawingBackend>(
     chart: &mut RowChart<'_, DB>,
     span: &Span,
     y: f64,
@@ -510,7 +517,7 @@ fn label_in_span<DB: DrawingBackend>(
 }
 
 /// Text that reads on `background`: white on dark colours, black on light ones.
-fn text_on(background: RGBColor, size: f64) -> TextStyle<'static> {
+pub(super) fn text_on(background: RGBColor, size: f64) -> TextStyle<'static> {
     let RGBColor(r, g, b) = background;
     let luma = 0.299 * r as f64 + 0.587 * g as f64 + 0.114 * b as f64;
     if luma < 135.0 {
@@ -540,12 +547,12 @@ fn block(label: &str, color: RGBColor) -> LegendEntry {
 }
 
 /// How tall a panel must be for `entries` legend rows.
-fn legend_height(entries: usize) -> u32 {
+pub(super) fn legend_height(entries: usize) -> u32 {
     48 + entries as u32 * LEGEND_ROW_PX
 }
 
 /// A panel's caption, saying when rows were left out or there are none.
-fn caption(what: &str, shown: usize, total: usize) -> String {
+pub(super) fn caption(what: &str, shown: usize, total: usize) -> String {
     match (shown, total) {
         (_, 0) => format!("{what} (no data)"),
         (s, t) if s < t => format!("{what} (first {s} of {t})"),

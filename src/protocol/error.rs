@@ -53,6 +53,22 @@ pub enum ErrorCode {
     UnknownLeaderEpoch,
     /// 82: an ISR change was proposed against an outdated partition state.
     InvalidUpdateVersion,
+    /// The group's coordinator is not available yet (its offsets partition has no leader,
+    /// or `__consumer_offsets` is still being created).
+    CoordinatorNotAvailable,
+    /// This broker does not coordinate the group: find the coordinator again.
+    NotCoordinator,
+    /// The member's generation is not the group's current one.
+    IllegalGeneration,
+    /// The member supports none of the assignors the group uses.
+    InconsistentGroupProtocol,
+    /// The coordinator does not know this member (it was evicted or left).
+    UnknownMemberId,
+    /// The group is rebalancing: rejoin.
+    RebalanceInProgress,
+    /// Not a Kafka code: a commit was rejected because the member is no longer part of the
+    /// group's current generation (Kafka's `CommitFailedException`).
+    CommitFailed,
     /// Not a Kafka code: the producer gave up after `delivery.timeout.ms`
     /// (Kafka raises a `TimeoutException` in the send callback).
     DeliveryTimeout,
@@ -92,10 +108,17 @@ impl ErrorCode {
             ErrorCode::FencedLeaderEpoch => 74,
             ErrorCode::UnknownLeaderEpoch => 75,
             ErrorCode::InvalidUpdateVersion => 82,
+            ErrorCode::CoordinatorNotAvailable => 15,
+            ErrorCode::NotCoordinator => 16,
+            ErrorCode::IllegalGeneration => 22,
+            ErrorCode::InconsistentGroupProtocol => 23,
+            ErrorCode::UnknownMemberId => 25,
+            ErrorCode::RebalanceInProgress => 27,
             ErrorCode::DeliveryTimeout
             | ErrorCode::BufferExhausted
             | ErrorCode::MetadataTimeout
-            | ErrorCode::NoOffsetForPartition => -1,
+            | ErrorCode::NoOffsetForPartition
+            | ErrorCode::CommitFailed => -1,
         }
     }
 
@@ -113,6 +136,8 @@ impl ErrorCode {
                 | ErrorCode::FencedLeaderEpoch
                 | ErrorCode::UnknownLeaderEpoch
                 | ErrorCode::OutOfOrderSequenceNumber
+                | ErrorCode::CoordinatorNotAvailable
+                | ErrorCode::NotCoordinator
         )
     }
 }

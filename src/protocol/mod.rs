@@ -7,7 +7,8 @@
 //! frames ([`frame`]).
 //!
 //! One file per RPC family: [`produce`], [`fetch`] (and `ListOffsets`), [`metadata`],
-//! [`admin`] (topic administration and log dumps), [`controller`] (broker heartbeats).
+//! [`admin`] (topic administration and log dumps), [`controller`] (broker heartbeats),
+//! [`group`] (consumer groups and committed offsets).
 //! Errors use Kafka's names ([`ErrorCode`]).
 
 pub mod admin;
@@ -15,6 +16,7 @@ pub mod controller;
 pub mod error;
 pub mod fetch;
 pub mod frame;
+pub mod group;
 pub mod metadata;
 pub mod produce;
 
@@ -51,6 +53,8 @@ pub enum Request {
     OffsetsForLeaderEpoch(fetch::OffsetsForLeaderEpochRequest),
     /// A leader proposes an ISR change.
     AlterPartition(controller::AlterPartition),
+    /// A consumer group RPC.
+    Group(group::GroupRequest),
     /// Controller-to-controller Raft traffic for the metadata log, encoded by the controller
     /// (opaque here, so the protocol layer needs no knowledge of Raft). Never answered.
     Raft(Vec<u8>),
@@ -79,6 +83,8 @@ pub enum Response {
     OffsetsForLeaderEpoch(fetch::OffsetsForLeaderEpochResponse),
     /// Answer to `AlterPartition`.
     AlterPartition(controller::AlterPartitionResponse),
+    /// Answer to `Group`.
+    Group(group::GroupResponse),
     /// This controller is not the active one: ask `leader` instead, if known (`NotController`).
     NotController {
         /// The active controller, if this one knows it.

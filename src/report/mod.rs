@@ -7,4 +7,5 @@
 //! - [`summary`]: counts, per-partition offsets, checker verdicts (text and `summary.json`).
 
 pub mod console;
+pub mod groups;
 pub mod summary;

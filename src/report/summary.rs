@@ -74,6 +74,8 @@ pub struct Summary {
     pub divergent_offsets: u64,
     /// Produce errors by name (every attempt).
     pub produce_errors: std::collections::BTreeMap<String, u64>,
+    /// Consumer groups.
+    pub groups: Vec<super::groups::GroupSummary>,
     /// Kafka's promises, checked.
     pub invariants: Vec<CheckResult>,
     /// The scenario's expectations.
@@ -90,6 +92,8 @@ impl Summary {
         let partitions = a
             .partitions
             .iter()
+            // Internal topics (`__consumer_offsets`) would drown the lines that matter.
+            .filter(|(tp, _)| !tp.topic.as_str().starts_with("__"))
             .map(|(tp, p)| PartitionSummary {
                 partition: tp.to_string(),
                 log_start_offset: p.log_start_offset.map(|o| o.0),
@@ -130,6 +134,7 @@ impl Summary {
             unclean_elections: a.unclean_elections(),
             divergent_offsets: lost::divergent_offsets(a).len() as u64,
             produce_errors: a.produce_errors.clone(),
+            groups: verdict.groups.iter().map(|(id, g)| super::groups::GroupSummary::new(id, g)).collect(),
             invariants: verdict.invariants.clone(),
             expectations: verdict.expectations.clone(),
             passed: verdict.passed(),
@@ -182,6 +187,9 @@ impl Summary {
         if !self.produce_errors.is_empty() {
             let errors: Vec<String> = self.produce_errors.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let _ = writeln!(s, "produce errors (every attempt): {}", errors.join(" "));
+        }
+        for g in &self.groups {
+            g.write(&mut s);
         }
         for c in &self.invariants {
             let _ = writeln!(s, "invariant {}: {} ({})", c.name, if c.passed { "holds" } else { "VIOLATED" }, c.detail);

@@ -23,6 +23,8 @@ pub enum Kind {
     Bool,
     /// One of a fixed set of words.
     Choice(&'static [&'static str]),
+    /// A comma-separated list of words from a fixed set, in order of preference.
+    List(&'static [&'static str]),
     /// Accepted for compatibility with real config files, with no effect here (the reason).
     NoEffect(&'static str),
 }
@@ -48,6 +50,10 @@ const fn boolean(name: &'static str, default: &'static str) -> KeySpec {
 
 const fn choice(name: &'static str, words: &'static [&'static str], default: &'static str) -> KeySpec {
     KeySpec { name, kind: Kind::Choice(words), default }
+}
+
+const fn list(name: &'static str, words: &'static [&'static str], default: &'static str) -> KeySpec {
+    KeySpec { name, kind: Kind::List(words), default }
 }
 
 const fn no_effect(name: &'static str, why: &'static str) -> KeySpec {
@@ -87,6 +93,11 @@ pub const BROKER_KEYS: &[KeySpec] = &[
     int("log.flush.interval.messages", 1, MAX, "9223372036854775807"),
     int("log.flush.interval.ms", 1, MAX, "9223372036854775807"),
     choice("replication.truncation", &["leader-epoch", "high-watermark"], "leader-epoch"),
+    int("offsets.topic.num.partitions", 1, 1000, "50"),
+    int("offsets.topic.replication.factor", 1, 100, "3"),
+    int("group.initial.rebalance.delay.ms", 0, MAX, "3000"),
+    int("group.min.session.timeout.ms", 1, MAX, "6000"),
+    int("group.max.session.timeout.ms", 1, MAX, "1800000"),
     boolean("sim.page.cache.loss", "false"),
     boolean("sim.broker.epoch.fencing", "true"),
     int("sim.page.cache.writeback.ms", 1, MAX, "30000"),
@@ -139,6 +150,29 @@ pub const CONSUMER_KEYS: &[KeySpec] = &[
     int("request.timeout.ms", 1, MAX, "30000"),
     int("retry.backoff.ms", 0, MAX, "100"),
     int("metadata.max.age.ms", 1, MAX, "300000"),
+    list(
+        "partition.assignment.strategy",
+        &[
+            "range",
+            "roundrobin",
+            "sticky",
+            "cooperative-sticky",
+            "org.apache.kafka.clients.consumer.RangeAssignor",
+            "org.apache.kafka.clients.consumer.RoundRobinAssignor",
+            "org.apache.kafka.clients.consumer.StickyAssignor",
+            "org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+        ],
+        "range,cooperative-sticky",
+    ),
+    boolean("enable.auto.commit", "true"),
+    int("auto.commit.interval.ms", 0, MAX, "5000"),
+    int("session.timeout.ms", 1, MAX, "45000"),
+    int("heartbeat.interval.ms", 1, MAX, "3000"),
+    int("max.poll.interval.ms", 1, MAX, "300000"),
+    int("max.poll.records", 1, MAX, "500"),
+    int("sim.processing.ms.per.record", 0, MAX, "0"),
+    choice("sim.commit", &["after-processing", "before-processing"], "after-processing"),
+    boolean("sim.commit.sync", "true"),
 ];
 
 /// A validated set of settings for one scope: every known key has a value (default or set).
@@ -218,8 +252,28 @@ pub fn validate(keys: &[KeySpec], scope: &str, key: &str, value: &toml::Value) -
                 Err(format!("`{key}` must be one of {words:?}, not \"{text}\""))
             }
         }
+        Kind::List(words) => validate_list(key, value, words),
         Kind::NoEffect(_) => Ok(show(value)),
     }
+}
+
+/// A list may be written `"range, sticky"` or `["range", "sticky"]`; it becomes `range,sticky`.
+fn validate_list(key: &str, value: &toml::Value, words: &[&str]) -> Result<String, String> {
+    let items: Vec<String> = match value {
+        toml::Value::String(s) => s.split(',').map(|w| w.trim().to_string()).collect(),
+        toml::Value::Array(a) => a
+            .iter()
+            .map(|v| v.as_str().map(|s| s.trim().to_string()).ok_or_else(|| format!("`{key}` items must be strings")))
+            .collect::<Result<_, _>>()?,
+        other => return Err(format!("`{key}` must be a list of {words:?}, not {}", show(other))),
+    };
+    if items.is_empty() || items.iter().any(|i| i.is_empty()) {
+        return Err(format!("`{key}` must name at least one of {words:?}"));
+    }
+    if let Some(bad) = items.iter().find(|i| !words.contains(&i.as_str())) {
+        return Err(format!("`{key}`: \"{bad}\" is not one of {words:?}"));
+    }
+    Ok(items.join(","))
 }
 
 fn validate_int(key: &str, value: &toml::Value, min: i64, max: i64) -> Result<String, String> {

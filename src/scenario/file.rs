@@ -260,6 +260,26 @@ pub struct ExpectFile {
     pub segments_rolled_min: Option<u64>,
     /// The admin errors, in order (e.g. `["TopicDeletionDisabled"]`).
     pub admin_errors: Option<Vec<String>>,
+    /// Exactly this many extra processings of records by one group (all causes).
+    pub group_duplicates: Option<u64>,
+    /// At least this many extra processings of records by one group.
+    pub group_duplicates_min: Option<u64>,
+    /// Exactly this many records in the log no member of a reading group processed.
+    pub unseen: Option<u64>,
+    /// At least this many records in the log no member of a reading group processed.
+    pub unseen_min: Option<u64>,
+    /// At least this many stable generations (summed over groups).
+    pub generations_min: Option<u64>,
+    /// At least this many commits refused by the coordinator.
+    pub commit_failures_min: Option<u64>,
+    /// Exactly this many group exclusivity violations.
+    pub exclusivity_violations: Option<u64>,
+    /// At least this many sends failed with `BufferExhausted` (`max.block.ms` passed).
+    pub buffer_exhausted_min: Option<u64>,
+    /// At least this many members that owned no partition in the last generation.
+    pub idle_members_min: Option<u64>,
+    /// At least this many records processed while a member of another generation also owned the partition.
+    pub zombie_overlaps_min: Option<u64>,
     /// Consumed throughput of one topic over another must be at least `min`.
     pub throughput_ratio: Option<RatioFile>,
 }

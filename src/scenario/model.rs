@@ -303,6 +303,26 @@ pub struct Expectations {
     pub segments_rolled_min: Option<u64>,
     /// Exact list.
     pub admin_errors: Option<Vec<String>>,
+    /// Exact count.
+    pub group_duplicates: Option<u64>,
+    /// Lower bound.
+    pub group_duplicates_min: Option<u64>,
+    /// Exact count.
+    pub unseen: Option<u64>,
+    /// Lower bound.
+    pub unseen_min: Option<u64>,
+    /// Lower bound.
+    pub generations_min: Option<u64>,
+    /// Lower bound.
+    pub commit_failures_min: Option<u64>,
+    /// Exact count.
+    pub exclusivity_violations: Option<u64>,
+    /// Lower bound.
+    pub buffer_exhausted_min: Option<u64>,
+    /// Lower bound.
+    pub idle_members_min: Option<u64>,
+    /// Lower bound.
+    pub zombie_overlaps_min: Option<u64>,
     /// Lower bound on a ratio.
     pub throughput_ratio: Option<ThroughputRatio>,
 }

@@ -7,19 +7,23 @@
 use super::seeds::{stream_seed, CONTROLLER_STREAMS, PRODUCER_STREAMS};
 use crate::broker::{Broker, BrokerConfig};
 use crate::client::admin::{AdminClient, AdminCommand};
+use crate::client::consumer::app::CommitPolicy;
+use crate::client::consumer::membership::GroupSettings;
 use crate::client::consumer::{Consumer, ConsumerConfig, ResetPolicy, StartFrom};
 use crate::client::partitioner::UnkeyedStrategy;
 use crate::client::producer::{Producer, ProducerConfig};
 use crate::client::workload::Workload;
 use crate::controller::state::ControllerConfig;
 use crate::controller::Controller;
+use crate::group::assignor::Strategy;
+use crate::group::state::GroupConfig;
 use crate::log::LogConfig;
 use crate::protocol::admin::{AdminRequest, CreateTopicRequest, DumpLogRequest};
 use crate::protocol::produce::Acks;
 use crate::replication::TruncationMode;
 use crate::scenario::config::Config;
 use crate::scenario::model::{Action, ConsumerSpec, ProducerSpec, Scenario, TopicSpec};
-use crate::types::{BrokerId, NodeName, SimDuration, SimTime};
+use crate::types::{BrokerId, GroupId, NodeName, SimDuration, SimTime};
 use std::collections::BTreeMap;
 
 /// The host name of a producer.
@@ -94,6 +98,13 @@ pub fn broker_config(c: &Config) -> BrokerConfig {
         }),
         page_cache_loss: c.bool("sim.page.cache.loss"),
         hw_checkpoint_interval: ms(c, "replica.high.watermark.checkpoint.interval.ms"),
+        offsets_topic_partitions: c.uint("offsets.topic.num.partitions") as u32,
+        offsets_topic_replication_factor: c.uint("offsets.topic.replication.factor") as u32,
+        group: GroupConfig {
+            initial_rebalance_delay: ms(c, "group.initial.rebalance.delay.ms"),
+            min_session_timeout: ms(c, "group.min.session.timeout.ms"),
+            max_session_timeout: ms(c, "group.max.session.timeout.ms"),
+        },
     }
 }
 
@@ -191,8 +202,32 @@ pub fn producer(s: &Scenario, index: usize, p: &ProducerSpec, seed: u64) -> Prod
     Producer::new(index as u32, producer_config(&p.config), p.topic.clone(), bootstrap(s), workload, stream)
 }
 
-fn consumer_config(c: &Config) -> ConsumerConfig {
+/// The assignors of `partition.assignment.strategy`, preferred first (validated already).
+pub fn strategies(c: &Config) -> Vec<Strategy> {
+    c.text("partition.assignment.strategy").split(',').filter_map(Strategy::parse).collect()
+}
+
+fn consumer_config(c: &Config, name: &str, group: Option<&str>) -> ConsumerConfig {
+    let group = group.map(|g| GroupSettings {
+        group: GroupId(g.to_string()),
+        client_id: name.to_string(),
+        strategies: strategies(c),
+        session_timeout: ms(c, "session.timeout.ms"),
+        heartbeat_interval: ms(c, "heartbeat.interval.ms"),
+        max_poll_interval: ms(c, "max.poll.interval.ms"),
+    });
+    let commit_policy = match (c.bool("enable.auto.commit"), c.text("sim.commit")) {
+        (true, _) => CommitPolicy::Auto,
+        (false, "before-processing") => CommitPolicy::BeforeProcessing,
+        (false, _) => CommitPolicy::AfterProcessing,
+    };
     ConsumerConfig {
+        max_poll_records: c.uint("max.poll.records") as usize,
+        processing: ms(c, "sim.processing.ms.per.record"),
+        commit_policy,
+        commit_sync: c.bool("sim.commit.sync"),
+        auto_commit_interval: ms(c, "auto.commit.interval.ms"),
+        group,
         auto_offset_reset: match c.text("auto.offset.reset") {
             "earliest" => ResetPolicy::Earliest,
             "none" => ResetPolicy::None,
@@ -214,7 +249,13 @@ pub fn consumer(s: &Scenario, c: &ConsumerSpec) -> Consumer {
         (None, true) => StartFrom::Beginning,
         (None, false) => StartFrom::Policy,
     };
-    Consumer::new(consumer_config(&c.config), c.topics.clone(), SimTime::ZERO.plus(c.start), start_from, bootstrap(s))
+    Consumer::new(
+        consumer_config(&c.config, &c.name, c.group.as_deref()),
+        c.topics.clone(),
+        SimTime::ZERO.plus(c.start),
+        start_from,
+        bootstrap(s),
+    )
 }
 
 fn create_request(t: &TopicSpec, broker: &Config) -> CreateTopicRequest {

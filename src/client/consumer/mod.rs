@@ -15,12 +15,17 @@
 //! Fetches are long polls (`fetch.min.bytes`, `fetch.max.wait.ms`); each partition has at
 //! most one fetch in flight, so records of a partition arrive in offset order.
 //!
-//! Until the group coordinator lands, a consumer that names a group is that group's only
-//! member and owns every partition of its topics.
+//! A consumer with a `group` joins that consumer group ([`membership`]) and reads only the
+//! partitions the group gives it, starting from the group's committed offsets; one without a
+//! group reads every partition of its topics (Kafka's `assign()`). The application behind the
+//! consumer — polling, processing time, commits — is modelled in [`app`].
 //!
 //! Invariants:
 //! - a partition's position only moves forward, except through an explicit reset;
 //! - records handed to the application are contiguous from the position.
+
+pub mod app;
+pub mod membership;
 
 use super::producer::MetadataState;
 use crate::node::{Input, Node, Output};
@@ -28,7 +33,9 @@ use crate::protocol::fetch::{FetchRequest, FetchResponse, ListOffsetsRequest, Li
 use crate::protocol::{CorrelationId, ErrorCode, Request, Response};
 use crate::trace::{ConsumedRecord, Event};
 use crate::types::{NodeName, Offset, SimDuration, SimTime, TopicName, TopicPartition};
-use std::collections::BTreeMap;
+use app::{App, CommitPolicy};
+use membership::{GroupCall, GroupSettings, Membership};
+use std::collections::{BTreeMap, VecDeque};
 
 /// `auto.offset.reset`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,11 +65,25 @@ pub struct ConsumerConfig {
     pub retry_backoff: SimDuration,
     /// `metadata.max.age.ms`.
     pub metadata_max_age: SimDuration,
+    /// `max.poll.records`.
+    pub max_poll_records: usize,
+    /// `sim.processing.ms.per.record`: the application's work per record.
+    pub processing: SimDuration,
+    /// When offsets are committed.
+    pub commit_policy: CommitPolicy,
+    /// `sim.commit.sync`: `commitSync()` rather than `commitAsync()`.
+    pub commit_sync: bool,
+    /// `auto.commit.interval.ms`.
+    pub auto_commit_interval: SimDuration,
+    /// The group to join, if any.
+    pub group: Option<GroupSettings>,
 }
 
 /// Where the consumer stands in one partition.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Position {
+    /// Assigned by the group: waits for the group's committed offset (`OffsetFetch`).
+    AwaitingCommitted,
     /// Needs a `ListOffsets` for this end, for this reason.
     NeedsReset(OffsetSpec, String),
     /// Reading from this offset.
@@ -110,6 +131,31 @@ pub struct Consumer {
     partitions: BTreeMap<TopicPartition, PartitionState>,
     pending: BTreeMap<CorrelationId, Pending>,
     next_correlation: u64,
+    /// Group membership, for a consumer with a group.
+    membership: Option<Membership>,
+    /// Group calls in flight, with the node asked.
+    group_calls: BTreeMap<CorrelationId, (GroupCall, NodeName, SimTime)>,
+    next_bootstrap: usize,
+    offset_fetch_in_flight: bool,
+    /// Fetched records not yet returned by `poll()`.
+    buffer: BTreeMap<TopicPartition, VecDeque<ConsumedRecord>>,
+    /// Per partition, the offset after the last record processed.
+    processed: BTreeMap<TopicPartition, Offset>,
+    /// Per partition, the last offset the coordinator confirmed.
+    committed: BTreeMap<TopicPartition, Offset>,
+    app: App,
+    last_poll: SimTime,
+    last_polled: Option<TopicPartition>,
+    next_auto_commit: SimTime,
+    policy: CommitPolicy,
+    commit_sync: bool,
+    processing: SimDuration,
+    max_poll_records: usize,
+    auto_commit_interval: SimDuration,
+    /// The time of the step being taken (for request deadlines).
+    now: SimTime,
+    /// When a heartbeat last succeeded.
+    last_heartbeat_ok: SimTime,
 }
 
 impl Consumer {
@@ -122,6 +168,13 @@ impl Consumer {
         bootstrap: Vec<NodeName>,
     ) -> Consumer {
         Consumer {
+            membership: config.group.clone().map(Membership::new),
+            policy: config.commit_policy,
+            commit_sync: config.commit_sync,
+            processing: config.processing,
+            max_poll_records: config.max_poll_records.max(1),
+            auto_commit_interval: config.auto_commit_interval,
+            next_auto_commit: start.plus(config.auto_commit_interval),
             config,
             topics,
             start,
@@ -131,6 +184,34 @@ impl Consumer {
             partitions: BTreeMap::new(),
             pending: BTreeMap::new(),
             next_correlation: 0,
+            group_calls: BTreeMap::new(),
+            next_bootstrap: 0,
+            offset_fetch_in_flight: false,
+            buffer: BTreeMap::new(),
+            processed: BTreeMap::new(),
+            committed: BTreeMap::new(),
+            app: App::Idle,
+            last_poll: start,
+            last_polled: None,
+            now: start,
+            last_heartbeat_ok: start,
+        }
+    }
+
+    /// Where to start a partition the group has no committed offset for (or whose offset is
+    /// out of range): `auto.offset.reset`.
+    fn reset_position(&self, tp: &TopicPartition, why: &str) -> (Position, Option<Event>) {
+        match self.config.auto_offset_reset {
+            ResetPolicy::Earliest => {
+                (Position::NeedsReset(OffsetSpec::Earliest, format!("{why}, auto.offset.reset=earliest")), None)
+            }
+            ResetPolicy::Latest => {
+                (Position::NeedsReset(OffsetSpec::Latest, format!("{why}, auto.offset.reset=latest")), None)
+            }
+            ResetPolicy::None => (
+                Position::Failed,
+                Some(Event::ConsumerError { tp: tp.clone(), error: ErrorCode::NoOffsetForPartition }),
+            ),
         }
     }
 
@@ -141,6 +222,9 @@ impl Consumer {
 
     /// Adopt partitions that appeared in metadata; forget those whose topic is gone.
     fn sync_partitions(&mut self) -> Vec<Output> {
+        if self.membership.is_some() {
+            return Vec::new();
+        }
         let Some(image) = &self.metadata.image else { return Vec::new() };
         let current: Vec<TopicPartition> = self.topics.iter().flat_map(|t| image.partitions_of(t)).collect();
         self.partitions.retain(|tp, _| current.contains(tp));
@@ -155,35 +239,25 @@ impl Consumer {
                     Position::At(o)
                 }
                 StartFrom::Beginning => Position::NeedsReset(OffsetSpec::Earliest, "--from-beginning".into()),
-                StartFrom::Policy => match self.config.auto_offset_reset {
-                    ResetPolicy::Earliest => Position::NeedsReset(
-                        OffsetSpec::Earliest,
-                        "no committed offset, auto.offset.reset=earliest".into(),
-                    ),
-                    ResetPolicy::Latest => {
-                        Position::NeedsReset(OffsetSpec::Latest, "no committed offset, auto.offset.reset=latest".into())
-                    }
-                    ResetPolicy::None => {
-                        out.push(Output::Emit(Event::ConsumerError {
-                            tp: tp.clone(),
-                            error: ErrorCode::NoOffsetForPartition,
-                        }));
-                        Position::Failed
-                    }
-                },
+                StartFrom::Policy => {
+                    let (position, event) = self.reset_position(&tp, "no committed offset");
+                    out.extend(event.map(Output::Emit));
+                    position
+                }
             };
             self.partitions.insert(tp, PartitionState { position, in_flight: None, retry_at: SimTime::ZERO });
         }
         out
     }
 
-    /// Send a `ListOffsets` or `Fetch` for every idle partition whose leader is known.
-    fn poll(&mut self, now: SimTime) -> Vec<Output> {
+    /// Send a `ListOffsets` or `Fetch` for every idle partition whose leader is known and
+    /// whose buffered records have all been handed to the application.
+    fn fetch_more(&mut self, now: SimTime) -> Vec<Output> {
         let tps: Vec<TopicPartition> = self.partitions.keys().cloned().collect();
         let mut out = Vec::new();
         for tp in tps {
             let state = &self.partitions[&tp];
-            if state.in_flight.is_some() || now < state.retry_at || state.position == Position::Failed {
+            if state.in_flight.is_some() || now < state.retry_at || self.buffer.contains_key(&tp) {
                 continue;
             }
             let Some(leader) = self.metadata.image.as_ref().and_then(|m| m.leader_node(&tp)).cloned() else { continue };
@@ -199,7 +273,7 @@ impl Consumer {
                     max_wait: self.config.fetch_max_wait,
                     replica: None,
                 }),
-                Position::Failed => continue,
+                Position::Failed | Position::AwaitingCommitted => continue,
             };
             let correlation = self.correlation();
             let deadline = now.plus(self.config.request_timeout).plus(self.config.fetch_max_wait);
@@ -254,28 +328,25 @@ impl Consumer {
                 let first = fetched.records[0].offset;
                 assert_eq!(first, r.offset, "{tp}: a fetch returns records from the requested offset");
                 state.position = Position::At(last.offset.next());
-                let records = fetched
-                    .records
-                    .into_iter()
-                    .map(|r| ConsumedRecord {
-                        offset: r.offset,
-                        id: r.record.id,
-                        key: r.record.key,
-                        value: r.record.value,
-                    })
-                    .collect();
-                vec![Output::Emit(Event::Consumed { tp, records })]
+                let records = fetched.records.into_iter().map(|r| ConsumedRecord {
+                    offset: r.offset,
+                    id: r.record.id,
+                    key: r.record.key,
+                    value: r.record.value,
+                });
+                self.buffer.entry(tp).or_default().extend(records);
+                Vec::new()
             }
             Err(ErrorCode::OffsetOutOfRange) => {
-                let why = |p: &str| format!("OffsetOutOfRange at offset {}, auto.offset.reset={p}", r.offset);
+                let why = format!("OffsetOutOfRange at offset {}", r.offset);
                 let (position, event) = match policy {
-                    ResetPolicy::Earliest => (Position::NeedsReset(OffsetSpec::Earliest, why("earliest")), None),
-                    ResetPolicy::Latest => (Position::NeedsReset(OffsetSpec::Latest, why("latest")), None),
                     ResetPolicy::None => (
                         Position::Failed,
                         Some(Event::ConsumerError { tp: tp.clone(), error: ErrorCode::OffsetOutOfRange }),
                     ),
+                    _ => self.reset_position(&tp, &why),
                 };
+                let state = self.partitions.get_mut(&tp).expect("settled partitions exist");
                 state.position = position;
                 state.retry_at = now;
                 event.into_iter().map(Output::Emit).collect()
@@ -296,10 +367,17 @@ impl Consumer {
             self.metadata.invalidate();
             out.push(Output::Emit(Event::RequestTimedOut { peer }));
         }
+        let due: Vec<CorrelationId> =
+            self.group_calls.iter().filter(|(_, (_, _, deadline))| *deadline <= now).map(|(c, _)| *c).collect();
+        for c in due {
+            let (call, peer, _) = self.group_calls.remove(&c).expect("listed");
+            out.push(Output::Emit(Event::RequestTimedOut { peer }));
+            out.extend(self.on_group_call_lost(now, call));
+        }
         out
     }
 
-    fn on_disconnect(&mut self, now: SimTime, peer: &NodeName) {
+    fn on_disconnect(&mut self, now: SimTime, peer: &NodeName) -> Vec<Output> {
         self.metadata.on_disconnect(peer);
         let lost: Vec<CorrelationId> =
             self.pending.iter().filter(|(_, p)| p.broker == *peer).map(|(c, _)| *c).collect();
@@ -307,6 +385,14 @@ impl Consumer {
             self.settle(c, now, self.config.retry_backoff);
         }
         self.metadata.invalidate();
+        let lost: Vec<CorrelationId> =
+            self.group_calls.iter().filter(|(_, (_, to, _))| to == peer).map(|(c, _)| *c).collect();
+        let mut out = Vec::new();
+        for c in lost {
+            let (call, _, _) = self.group_calls.remove(&c).expect("listed");
+            out.extend(self.on_group_call_lost(now, call));
+        }
+        out
     }
 }
 
@@ -315,6 +401,7 @@ impl Node for Consumer {
         if now < self.start {
             return Vec::new();
         }
+        self.now = now;
         let mut out = match input {
             Input::Response { correlation, response: Response::Fetch(r), .. } => self.on_fetch(now, correlation, r),
             Input::Response { correlation, response: Response::ListOffsets(r), .. } => {
@@ -325,10 +412,10 @@ impl Node for Consumer {
                 self.metadata.on_response(now, correlation, image, &topics, self.config.retry_backoff);
                 self.sync_partitions()
             }
-            Input::Disconnected { peer } => {
-                self.on_disconnect(now, &peer);
-                Vec::new()
+            Input::Response { correlation, response: Response::Group(r), .. } => {
+                self.on_group_response(now, correlation, r)
             }
+            Input::Disconnected { peer } => self.on_disconnect(now, &peer),
             Input::Tick | Input::Response { .. } | Input::Request { .. } => Vec::new(),
         };
         let correlation = CorrelationId(self.next_correlation + 1);
@@ -339,7 +426,21 @@ impl Node for Consumer {
             out.push(req);
         }
         out.extend(self.time_out(now));
-        out.extend(self.poll(now));
+        out.extend(self.group_background(now));
+        out.extend(self.run_app(now));
+        out.extend(self.maybe_offset_fetch());
+        out.extend(self.fetch_more(now));
         out
+    }
+
+    /// A crashed consumer process comes back with nothing: it joins as a new member and
+    /// starts from the group's committed offsets.
+    fn restart(&mut self, now: SimTime) -> Vec<Output> {
+        let mut config = self.config.clone();
+        if let Some(g) = &mut config.group {
+            g.client_id = format!("{}-r{}", g.client_id.split("-r").next().unwrap_or(&g.client_id), now.as_millis());
+        }
+        *self = Consumer::new(config, self.topics.clone(), now, self.start_from, self.bootstrap.clone());
+        Vec::new()
     }
 }

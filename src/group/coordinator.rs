@@ -1,0 +1,260 @@
+//! The group coordinator: the part of a broker that runs the consumer groups whose offsets
+//! partition it leads.
+//!
+//! A broker leads some partitions of `__consumer_offsets`; it coordinates exactly the groups
+//! that hash to those partitions ([`partition_for`]). The coordinator is a sans-IO state
+//! machine like the rest of the core: the broker feeds it requests, ticks, and news about its
+//! offsets partitions (it became leader and here are the records; it lost leadership; a write
+//! became durable), and carries out what it asks: answers, appends to an offsets partition,
+//! trace events.
+//!
+//! Writes are acknowledged only once the offsets partition's high watermark passes them
+//! (Kafka's `offsets.commit.required.acks=-1`): a committed offset is one that survives the
+//! coordinator's broker dying.
+//!
+//! Invariants:
+//! - a group is only served by the broker that leads its offsets partition (else
+//!   `NotCoordinator`);
+//! - every write is answered exactly once: durable, or failed.
+
+use super::records::{partition_for, GroupRecord};
+use super::state::{Group, GroupAction, GroupConfig, ReplyTo};
+use crate::protocol::group::{GroupRequest, GroupResponse};
+use crate::protocol::ErrorCode;
+use crate::trace::Event;
+use crate::types::{GroupId, SimTime};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// An id for one pending write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct WriteId(pub u64);
+
+/// What the broker tells its coordinator.
+#[derive(Clone, Debug)]
+pub enum CoordinatorInput {
+    /// A group request arrived.
+    Request(ReplyTo, GroupRequest),
+    /// Time passed: expire sessions, end join phases.
+    Tick,
+    /// The broker now leads this offsets partition; these are its records, oldest first.
+    Elected(u32, Vec<GroupRecord>),
+    /// The broker no longer leads this offsets partition.
+    Resigned(u32),
+    /// A write is durable (`Ok`) or failed.
+    Written(WriteId, Result<(), ErrorCode>),
+}
+
+/// What the coordinator asks its broker to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CoordinatorOutput {
+    /// Answer a request.
+    Reply(ReplyTo, GroupResponse),
+    /// Append `record` to offsets partition `partition`; report back with `Written`.
+    Append(WriteId, u32, GroupRecord),
+    /// Record an event.
+    Emit(Event),
+}
+
+/// A write awaiting durability.
+#[derive(Clone, Debug)]
+struct PendingWrite {
+    record: GroupRecord,
+    reply: Option<ReplyTo>,
+}
+
+/// One broker's group coordinator.
+#[derive(Clone, Debug)]
+pub struct GroupCoordinator {
+    config: GroupConfig,
+    offsets_partitions: u32,
+    led: BTreeSet<u32>,
+    groups: BTreeMap<GroupId, Group>,
+    writes: BTreeMap<WriteId, PendingWrite>,
+    next_write: u64,
+}
+
+impl GroupCoordinator {
+    /// A coordinator for a cluster whose `__consumer_offsets` has `offsets_partitions`
+    /// partitions (`offsets.topic.num.partitions`).
+    pub fn new(config: GroupConfig, offsets_partitions: u32) -> GroupCoordinator {
+        GroupCoordinator {
+            config,
+            offsets_partitions,
+            led: BTreeSet::new(),
+            groups: BTreeMap::new(),
+            writes: BTreeMap::new(),
+            next_write: 0,
+        }
+    }
+
+    /// The offsets partitions whose groups this coordinator serves.
+    pub fn led_partitions(&self) -> &BTreeSet<u32> {
+        &self.led
+    }
+
+    /// A group's state, for tests and reports.
+    pub fn group(&self, id: &GroupId) -> Option<&Group> {
+        self.groups.get(id)
+    }
+
+    /// Advance the coordinator.
+    pub fn step(&mut self, now: SimTime, input: CoordinatorInput) -> Vec<CoordinatorOutput> {
+        let actions = match input {
+            CoordinatorInput::Request(reply, request) => self.request(now, reply, request),
+            CoordinatorInput::Tick => self.tick(now),
+            CoordinatorInput::Elected(partition, records) => return self.load(now, partition, records),
+            CoordinatorInput::Resigned(partition) => self.unload(partition),
+            CoordinatorInput::Written(id, result) => self.written(now, id, result),
+        };
+        self.carry_out(actions)
+    }
+
+    /// Turn group actions into outputs, registering writes.
+    fn carry_out(&mut self, actions: Vec<(GroupId, GroupAction)>) -> Vec<CoordinatorOutput> {
+        let mut out = Vec::new();
+        for (group, action) in actions {
+            match action {
+                GroupAction::Reply(to, response) => out.push(CoordinatorOutput::Reply(to, response)),
+                GroupAction::Emit(e) => out.push(CoordinatorOutput::Emit(e)),
+                GroupAction::Write(record, reply) => {
+                    self.next_write += 1;
+                    let id = WriteId(self.next_write);
+                    let partition = partition_for(&group, self.offsets_partitions);
+                    out.push(CoordinatorOutput::Append(id, partition, record.clone()));
+                    self.writes.insert(id, PendingWrite { record, reply });
+                }
+            }
+        }
+        out
+    }
+
+    fn request(&mut self, now: SimTime, reply: ReplyTo, request: GroupRequest) -> Vec<(GroupId, GroupAction)> {
+        let id = request.group().clone();
+        let fail = |e| vec![(id.clone(), GroupAction::Reply(reply, request.failed(e)))];
+        if !self.led.contains(&partition_for(&id, self.offsets_partitions)) {
+            return fail(ErrorCode::NotCoordinator);
+        }
+        let config = self.config;
+        let tag = |actions: Vec<GroupAction>| actions.into_iter().map(|a| (id.clone(), a)).collect::<Vec<_>>();
+        match request.clone() {
+            GroupRequest::FindCoordinator(_) => fail(ErrorCode::InvalidConfig),
+            GroupRequest::Join(join) => tag(self
+                .groups
+                .entry(id.clone())
+                .or_insert_with(|| Group::new(id.clone()))
+                .join(now, &config, reply, join)),
+            GroupRequest::Sync(sync) => match self.groups.get_mut(&id) {
+                None => fail(ErrorCode::UnknownMemberId),
+                Some(g) => tag(g.sync(now, reply, &sync.member.member, sync.member.generation, sync.assignment)),
+            },
+            GroupRequest::Heartbeat(m) => {
+                let result = match self.groups.get_mut(&id) {
+                    None => Err(ErrorCode::UnknownMemberId),
+                    Some(g) => g.heartbeat(now, &m.member, m.generation),
+                };
+                tag(vec![GroupAction::Reply(reply, GroupResponse::Heartbeat(result))])
+            }
+            GroupRequest::Leave(m) => match self.groups.get_mut(&id) {
+                Some(g) if g.members.contains_key(&m.member) => {
+                    let mut actions = g.leave(now, &config, &m.member);
+                    actions.push(GroupAction::Reply(reply, GroupResponse::Leave(Ok(()))));
+                    tag(actions)
+                }
+                _ => fail(ErrorCode::UnknownMemberId),
+            },
+            GroupRequest::OffsetCommit(commit) => {
+                let g = self.groups.entry(id.clone()).or_insert_with(|| Group::new(id.clone()));
+                match g.check_commit(&commit.member) {
+                    Err(e) => fail(e),
+                    Ok(()) => {
+                        let record = GroupRecord::Offsets {
+                            group: id.clone(),
+                            member: commit.member.map(|(m, _)| m),
+                            offsets: commit.offsets.into_iter().collect(),
+                        };
+                        tag(vec![GroupAction::Write(record, Some(reply))])
+                    }
+                }
+            }
+            GroupRequest::OffsetFetch { partitions, .. } => {
+                let committed = self.groups.get(&id).map(|g| &g.committed);
+                let found = partitions
+                    .into_iter()
+                    .filter_map(|tp| committed.and_then(|c| c.get(&tp)).map(|o| (tp, *o)))
+                    .collect();
+                tag(vec![GroupAction::Reply(reply, GroupResponse::OffsetFetch(Ok(found)))])
+            }
+        }
+    }
+
+    fn tick(&mut self, now: SimTime) -> Vec<(GroupId, GroupAction)> {
+        let config = self.config;
+        let mut out = Vec::new();
+        for (id, g) in self.groups.iter_mut() {
+            out.extend(g.expire(now, &config).into_iter().map(|a| (id.clone(), a)));
+        }
+        out
+    }
+
+    /// Become coordinator of an offsets partition: replay its records.
+    fn load(&mut self, now: SimTime, partition: u32, records: Vec<GroupRecord>) -> Vec<CoordinatorOutput> {
+        self.led.insert(partition);
+        let mut loaded = BTreeSet::new();
+        for record in &records {
+            let id = record.group().clone();
+            if partition_for(&id, self.offsets_partitions) != partition {
+                continue;
+            }
+            self.groups.entry(id.clone()).or_insert_with(|| Group::new(id.clone())).restore(now, record);
+            loaded.insert(id);
+        }
+        let groups: Vec<GroupId> = loaded.into_iter().collect();
+        if groups.is_empty() {
+            // Quiet: a broker typically takes over dozens of empty offsets partitions at once.
+            return Vec::new();
+        }
+        vec![CoordinatorOutput::Emit(Event::CoordinatorChanged { partition, loaded: true, groups })]
+    }
+
+    /// Stop coordinating an offsets partition's groups.
+    fn unload(&mut self, partition: u32) -> Vec<(GroupId, GroupAction)> {
+        self.led.remove(&partition);
+        let n = self.offsets_partitions;
+        let gone: Vec<GroupId> = self.groups.keys().filter(|g| partition_for(g, n) == partition).cloned().collect();
+        let mut out = Vec::new();
+        for id in &gone {
+            let mut g = self.groups.remove(id).expect("listed");
+            out.extend(g.unload().into_iter().map(|a| (id.clone(), a)));
+        }
+        if !gone.is_empty() {
+            let event = Event::CoordinatorChanged { partition, loaded: false, groups: gone.clone() };
+            out.push((GroupId(String::new()), GroupAction::Emit(event)));
+        }
+        out
+    }
+
+    fn written(&mut self, now: SimTime, id: WriteId, result: Result<(), ErrorCode>) -> Vec<(GroupId, GroupAction)> {
+        let Some(w) = self.writes.remove(&id) else { return Vec::new() };
+        let gid = w.record.group().clone();
+        let config = self.config;
+        let actions = match (self.groups.get_mut(&gid), result) {
+            (Some(g), Ok(())) => g.on_written(&w.record, w.reply),
+            (Some(g), Err(e)) => {
+                let mut actions = Vec::new();
+                if let Some(to) = w.reply {
+                    actions.push(GroupAction::Reply(to, GroupResponse::OffsetCommit(Err(e))));
+                }
+                if matches!(w.record, GroupRecord::Metadata { .. }) {
+                    actions.extend(g.on_write_failed(now, &config, e));
+                }
+                actions
+            }
+            (None, _) => w
+                .reply
+                .map(|to| GroupAction::Reply(to, GroupResponse::OffsetCommit(Err(ErrorCode::NotCoordinator))))
+                .into_iter()
+                .collect(),
+        };
+        actions.into_iter().map(|a| (gid.clone(), a)).collect()
+    }
+}
