@@ -10,7 +10,8 @@
 //!   processing while its successor starts. Kafka does not prevent this; it is counted as an
 //!   overlap, not a violation, and is why at-least-once processing must tolerate duplicates.
 //! - *Unseen*: a record that reached the log (below the final high watermark) at or after
-//!   where the group started reading, but that no member of the group ever processed. With
+//!   where the group started reading and before the furthest record it processed, but that no
+//!   member of the group ever processed (records past the furthest are lag, not holes). With
 //!   commit-before-processing, a crash makes such holes: at-most-once.
 //! - *Duplicates*: a record processed more than once by the same group, each attributed to the
 //!   reason of the rebalance that preceded the repeat (a member joined, left, crashed, was too
@@ -83,6 +84,8 @@ struct Reader {
     processed: BTreeMap<GroupId, BTreeMap<RecordId, NodeName>>,
     /// Where each group started reading each partition (its first position).
     starts: BTreeMap<(GroupId, TopicPartition), Offset>,
+    /// The furthest offset each group processed in each partition.
+    furthest: BTreeMap<(GroupId, TopicPartition), Offset>,
     /// Final logs of partition leaders (offset → id), for the unseen check.
     final_logs: BTreeMap<TopicPartition, (Offset, Offset, Vec<RecordId>)>,
 }
@@ -185,6 +188,8 @@ impl Reader {
                 self.group(&group).overlaps += 1;
             }
         }
+        let furthest = self.furthest.entry((group.clone(), tp.clone())).or_insert(offset);
+        *furthest = (*furthest).max(offset);
         let seen = self.processed.entry(group.clone()).or_default();
         if let Some(first) = seen.get(&id).cloned() {
             let reason = self.last_reason.get(&group).cloned().unwrap_or_else(|| "no rebalance".into());
@@ -200,7 +205,10 @@ impl Reader {
             let Some((log_start, hw, ids)) = self.final_logs.get(tp) else { continue };
             let seen = self.processed.get(group);
             let from = start.0.max(log_start.0);
-            let unseen = (from..hw.0)
+            // Records past the furthest one the group processed are lag (the run ended), not
+            // holes.
+            let furthest = self.furthest.get(&(group.clone(), tp.clone())).map_or(0, |o| o.0 + 1);
+            let unseen = (from..hw.0.min(furthest))
                 .filter_map(|o| ids.get((o - log_start.0) as usize))
                 .filter(|id| !seen.is_some_and(|s| s.contains_key(id)))
                 .count() as u64;

@@ -148,6 +148,9 @@ pub struct ConsumerFile {
     /// When it starts.
     #[serde(default)]
     pub start: Option<Spanned<String>>,
+    /// When the application calls `close()`: it commits, leaves its group and stops.
+    #[serde(default)]
+    pub stop: Option<Spanned<String>>,
     /// `--from-beginning`: start at the earliest offset.
     #[serde(default)]
     pub from_beginning: bool,

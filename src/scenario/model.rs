@@ -113,6 +113,8 @@ pub struct ConsumerSpec {
     pub topics: Vec<TopicName>,
     /// When it starts.
     pub start: SimDuration,
+    /// When it closes (commits, leaves its group, stops).
+    pub stop: Option<SimDuration>,
     /// `--from-beginning`.
     pub from_beginning: bool,
     /// Start every partition here.

@@ -95,6 +95,7 @@ pub fn validate(raw: ScenarioFile, name: &str, text: &str, path: &Path) -> Res<S
     for c in &raw.consumers {
         consumers.push(consumer(&cx, c, &known, auto_create)?);
     }
+    offsets_topic_fits(&cx, &raw, &broker, &cluster)?;
     unique_names(&cx, &raw)?;
     let hosts = host_names(&cluster, &producers, &consumers);
     check_fault_nodes(&cx, &raw.actions, &actions, &hosts)?;
@@ -444,11 +445,32 @@ fn consumer(cx: &Ctx, c: &Spanned<ConsumerFile>, known: &BTreeSet<TopicName>, au
         group: r.group.clone(),
         topics,
         start: cx.opt_duration(&r.start, SimDuration::ZERO)?,
+        stop: r.stop.as_ref().map(|s| cx.duration(s)).transpose()?,
         from_beginning: r.from_beginning,
         seek: r.seek.as_ref().map(|s| cx.count(s, "seek", 0, i64::MAX)).transpose()?.map(Offset),
         print: r.print,
         config: cx.config(config::CONSUMER_KEYS, "consumer", &r.config)?,
     })
+}
+
+/// A group needs `__consumer_offsets`, which needs `offsets.topic.replication.factor` brokers:
+/// Kafka would answer `COORDINATOR_NOT_AVAILABLE` forever. Say so up front.
+fn offsets_topic_fits(cx: &Ctx, raw: &ScenarioFile, broker: &Config, cluster: &ClusterSpec) -> Res<()> {
+    let Some(c) = raw.consumers.iter().find(|c| c.get_ref().group.is_some()) else { return Ok(()) };
+    let rf = broker.uint("offsets.topic.replication.factor");
+    if rf <= cluster.brokers as u64 {
+        return Ok(());
+    }
+    let span = raw.broker.get("offsets.topic.replication.factor").map(|v| v.span()).unwrap_or(c.span());
+    cx.err(
+        span,
+        format!(
+            "consumer groups need __consumer_offsets, whose offsets.topic.replication.factor is {rf} (Kafka's default is 3) \
+             but the cluster has {} broker(s): Kafka would answer COORDINATOR_NOT_AVAILABLE forever. \
+             Set \"offsets.topic.replication.factor\" = {} under [broker], as Kafka's sample server.properties does",
+            cluster.brokers, cluster.brokers
+        ),
+    )
 }
 
 fn unique_names(cx: &Ctx, raw: &ScenarioFile) -> Res<()> {

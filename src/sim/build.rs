@@ -256,6 +256,7 @@ pub fn consumer(s: &Scenario, c: &ConsumerSpec) -> Consumer {
         start_from,
         bootstrap(s),
     )
+    .with_stop(c.stop.map(|d| SimTime::ZERO.plus(d)))
 }
 
 fn create_request(t: &TopicSpec, broker: &Config) -> CreateTopicRequest {

@@ -95,6 +95,20 @@ impl Consumer {
         out
     }
 
+    /// `close()`: commit what was processed, leave the group at once (rather than after
+    /// `session.timeout.ms`), and stop.
+    pub(super) fn close(&mut self) -> Vec<Output> {
+        let mut out = Vec::new();
+        if self.policy != CommitPolicy::BeforeProcessing {
+            out.extend(self.commit(self.processed.clone(), "on-close", false));
+        }
+        let Some(m) = &self.membership else { return out };
+        let owned = m.owned.clone();
+        out.extend(self.revoke(owned, "close()", false));
+        out.extend(self.send_leave("close()"));
+        out
+    }
+
     /// `poll()`: take part in the group, commit if due, and return the next batch.
     fn poll(&mut self, now: SimTime) -> (Vec<Output>, VecDeque<(TopicPartition, ConsumedRecord)>) {
         self.last_poll = now;

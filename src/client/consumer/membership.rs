@@ -252,6 +252,16 @@ impl Consumer {
         vec![Output::Emit(event), self.group_send(to, GroupRequest::Leave(me), GroupCall::Leave)]
     }
 
+    /// Send `LeaveGroup` for the current membership, if there is one.
+    pub(super) fn send_leave(&mut self, reason: &str) -> Vec<Output> {
+        let Some(m) = &mut self.membership else { return Vec::new() };
+        let (Some(to), Some(me)) = (m.coordinator.clone(), m.me()) else { return Vec::new() };
+        m.reset(true, reason);
+        m.lost = false;
+        let event = Event::ConsumerLeftGroup { group: me.group.clone(), member: me.member.clone(), reason: reason.into() };
+        vec![Output::Emit(event), self.group_send(to, GroupRequest::Leave(me), GroupCall::Leave)]
+    }
+
     /// Send `JoinGroup` (from `poll()`).
     pub(super) fn send_join(&mut self) -> Vec<Output> {
         let Some(m) = &mut self.membership else { return Vec::new() };

@@ -156,6 +156,9 @@ pub struct Consumer {
     now: SimTime,
     /// When a heartbeat last succeeded.
     last_heartbeat_ok: SimTime,
+    /// When the application calls `close()`.
+    stop_at: Option<SimTime>,
+    closed: bool,
 }
 
 impl Consumer {
@@ -195,7 +198,15 @@ impl Consumer {
             last_polled: None,
             now: start,
             last_heartbeat_ok: start,
+            stop_at: None,
+            closed: false,
         }
+    }
+
+    /// Have the application call `close()` at `at`.
+    pub fn with_stop(mut self, at: Option<SimTime>) -> Consumer {
+        self.stop_at = at;
+        self
     }
 
     /// Where to start a partition the group has no committed offset for (or whose offset is
@@ -402,6 +413,13 @@ impl Node for Consumer {
             return Vec::new();
         }
         self.now = now;
+        if self.closed {
+            return Vec::new();
+        }
+        if self.stop_at.is_some_and(|at| now >= at) {
+            self.closed = true;
+            return self.close();
+        }
         let mut out = match input {
             Input::Response { correlation, response: Response::Fetch(r), .. } => self.on_fetch(now, correlation, r),
             Input::Response { correlation, response: Response::ListOffsets(r), .. } => {
@@ -440,7 +458,8 @@ impl Node for Consumer {
         if let Some(g) = &mut config.group {
             g.client_id = format!("{}-r{}", g.client_id.split("-r").next().unwrap_or(&g.client_id), now.as_millis());
         }
-        *self = Consumer::new(config, self.topics.clone(), now, self.start_from, self.bootstrap.clone());
+        let stop = self.stop_at;
+        *self = Consumer::new(config, self.topics.clone(), now, self.start_from, self.bootstrap.clone()).with_stop(stop);
         Vec::new()
     }
 }
