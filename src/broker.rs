@@ -146,6 +146,8 @@ struct PendingAck {
     /// The high watermark that acknowledges the batch (its last offset + 1).
     required: crate::types::Offset,
     deadline: SimTime,
+    /// When the broker's service queue has done the request's work.
+    ready: SimTime,
 }
 
 /// A request this broker sent and awaits.
@@ -688,7 +690,7 @@ impl Node for Broker {
                 out.extend(self.tick_isr(now));
                 out.extend(self.tick_followers(now));
                 out.extend(self.expire_acks(now));
-                out.extend(self.wake_parked(now, None));
+                out.extend(self.expire_parked(now));
                 out.extend(self.tick_coordinator(now));
                 out
             }

@@ -100,6 +100,26 @@ impl Broker {
         out
     }
 
+    /// Answer parked fetches whose wait is over, or whose partition this broker no longer
+    /// leads. (New data wakes a partition's fetches directly, from the append path; checking
+    /// every parked fetch on every tick would cost a broker with many partitions dearly.)
+    pub(super) fn expire_parked(&mut self, now: SimTime) -> Vec<Output> {
+        let parked = std::mem::take(&mut self.parked);
+        let mut out = Vec::new();
+        for p in parked {
+            let expired = p.deadline <= now;
+            let leads = self.partitions.get(&p.request.tp).is_some_and(|r| matches!(r.role, Role::Leader(_)));
+            let answer = if expired || !leads { self.try_fetch(&p.request, expired) } else { None };
+            match answer {
+                Some((bytes, resp)) => {
+                    out.extend(self.reply_after_service(now, bytes, p.conn, p.correlation, Response::Fetch(resp)))
+                }
+                None => self.parked.push(p),
+            }
+        }
+        out
+    }
+
     /// KIP-101: where did `req.epoch` end in the leader's log?
     pub(super) fn offsets_for_leader_epoch(&mut self, req: &OffsetsForLeaderEpochRequest) -> Response {
         let result = self.led(&req.tp).and_then(|r| {

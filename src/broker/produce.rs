@@ -141,7 +141,7 @@ impl Broker {
             // A duplicate of a batch the log already has is acknowledged by the same rule as
             // the original: once the high watermark passes it.
             Ok((base, _)) if req.acks == Acks::All => {
-                self.queue.schedule(now, bytes);
+                let ready = self.queue.schedule(now, bytes);
                 let required = Offset(base.0 + req.records.len() as u64);
                 let deadline = now.plus(PRODUCE_TIMEOUT);
                 self.pending_acks.push(PendingAck {
@@ -151,6 +151,7 @@ impl Broker {
                     base_offset: base,
                     required,
                     deadline,
+                    ready,
                 });
                 out.extend(self.answer_acks(&req.tp));
             }
@@ -207,13 +208,15 @@ impl Broker {
         let (done, waiting): (Vec<PendingAck>, Vec<PendingAck>) =
             std::mem::take(&mut self.pending_acks).into_iter().partition(|p| p.tp == *tp && hw >= p.required);
         self.pending_acks = waiting;
-        done.into_iter()
-            .map(|p| {
-                let result = if isr_ok { Ok(p.base_offset) } else { Err(ErrorCode::NotEnoughReplicasAfterAppend) };
-                let response = Response::Produce(ProduceResponse { tp: p.tp, result });
-                Output::Reply { conn: p.conn, correlation: p.correlation, response }
-            })
-            .collect()
+        // The answer also waits for the broker to have done the request's work (its service
+        // time): replies whose work is still queued leave from the delayed queue.
+        for p in done {
+            let result = if isr_ok { Ok(p.base_offset) } else { Err(ErrorCode::NotEnoughReplicasAfterAppend) };
+            let response = Response::Produce(ProduceResponse { tp: p.tp, result });
+            self.delayed_seq += 1;
+            self.delayed.insert((p.ready, self.delayed_seq), Output::Reply { conn: p.conn, correlation: p.correlation, response });
+        }
+        Vec::new()
     }
 
     /// Time out waiting produces.

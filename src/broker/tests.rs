@@ -26,6 +26,13 @@ fn config(capacity: u64, min_insync: u32) -> BrokerConfig {
         flush_interval: None,
         page_cache_loss: false,
         hw_checkpoint_interval: SimDuration::from_millis(5000),
+        offsets_topic_partitions: 50,
+        offsets_topic_replication_factor: 1,
+        group: crate::group::state::GroupConfig {
+            initial_rebalance_delay: SimDuration::from_millis(3000),
+            min_session_timeout: SimDuration::from_millis(6000),
+            max_session_timeout: SimDuration::from_millis(1_800_000),
+        },
     }
 }
 

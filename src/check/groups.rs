@@ -48,6 +48,8 @@ pub struct GroupFacts {
     /// Records processed while another member of an older or newer generation also owned the
     /// partition (zombie overlap; allowed by Kafka).
     pub overlaps: u64,
+    /// Distinct records the group processed.
+    pub processed: u64,
     /// Extra processings of records, by cause.
     pub duplicates: BTreeMap<String, u64>,
     /// Records in the log the group never processed.
@@ -197,6 +199,7 @@ impl Reader {
             *self.group(&group).duplicates.entry(cause).or_default() += 1;
         } else {
             seen.insert(id, node.clone());
+            self.group(&group).processed += 1;
         }
     }
 

@@ -14,6 +14,8 @@ pub struct GroupSummary {
     pub group: String,
     /// `generation 2 at 00:13.004 after "c3-3 joined": c1-1=[orders-0,orders-1] ...`.
     pub generations: Vec<String>,
+    /// Distinct records processed.
+    pub processed: u64,
     /// Extra processings, by cause.
     pub duplicates: BTreeMap<String, u64>,
     /// Records in the log the group never processed.
@@ -49,6 +51,7 @@ impl GroupSummary {
         GroupSummary {
             group: id.to_string(),
             generations,
+            processed: g.processed,
             duplicates: g.duplicates.clone(),
             unseen: g.unseen,
             commit_failures: g.commit_failures.clone(),
@@ -64,8 +67,9 @@ impl GroupSummary {
         let failures: u64 = self.commit_failures.values().sum();
         let _ = writeln!(
             s,
-            "group {}: generations={} duplicates={dups} unseen={} commit_failures={failures} zombie_overlaps={}",
+            "group {}: processed={} generations={} duplicates={dups} unseen={} commit_failures={failures} zombie_overlaps={}",
             self.group,
+            self.processed,
             self.generations.len(),
             self.unseen,
             self.zombie_overlaps

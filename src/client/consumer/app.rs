@@ -52,8 +52,8 @@ pub enum App {
         /// When the front record is done.
         next_done: SimTime,
     },
-    /// Blocked in `commitSync()`.
-    Committing,
+    /// Blocked in `commitSync()`; with commit-before-processing, the batch to process next.
+    Committing(Option<VecDeque<(TopicPartition, ConsumedRecord)>>),
 }
 
 impl Consumer {
@@ -63,8 +63,8 @@ impl Consumer {
         let mut done: BTreeMap<TopicPartition, Vec<ConsumedRecord>> = BTreeMap::new();
         loop {
             match std::mem::take(&mut self.app) {
-                App::Committing => {
-                    self.app = App::Committing;
+                App::Committing(then) => {
+                    self.app = App::Committing(then);
                     break;
                 }
                 App::Processing { mut batch, mut next_done } => {
@@ -85,6 +85,11 @@ impl Consumer {
                     let (polled, batch) = self.poll(now);
                     out.extend(polled);
                     if batch.is_empty() {
+                        break;
+                    }
+                    if let App::Committing(then) = &mut self.app {
+                        // commitSync() before processing: the batch waits for the answer.
+                        *then = Some(batch);
                         break;
                     }
                     self.app = App::Processing { batch, next_done: now.plus(self.processing) };
@@ -187,7 +192,7 @@ impl Consumer {
             offsets: offsets.clone(),
         });
         if blocking {
-            self.app = App::Committing;
+            self.app = App::Committing(None);
         }
         vec![Output::Emit(event), self.group_send(to, request, GroupCall::Commit(member, generation, blocking))]
     }
@@ -200,8 +205,13 @@ impl Consumer {
         blocking: bool,
         result: Result<BTreeMap<TopicPartition, Offset>, ErrorCode>,
     ) -> Vec<Output> {
-        if blocking && matches!(self.app, App::Committing) {
-            self.app = App::Idle;
+        if blocking {
+            if let App::Committing(then) = std::mem::take(&mut self.app) {
+                self.app = match then {
+                    Some(batch) => App::Processing { batch, next_done: now.plus(self.processing) },
+                    None => App::Idle,
+                };
+            }
         }
         let mut out = Vec::new();
         match result {
