@@ -81,3 +81,55 @@ fn failure_scenarios_meet_their_expectations_on_many_seeds() {
         }
     }
 }
+
+/// Each consumer-group scenario meets its expectation on 20 seeds (issue #4). One test per
+/// scenario, so that the test harness spreads them over the machine's cores.
+fn group_scenario_holds_on_20_seeds(name: &str) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let s = scenario::load(&dir.join(format!("{name}.toml"))).expect("valid scenario");
+    for seed in 101..121 {
+        let outcome = execute(&s, seed).unwrap_or_else(|e| panic!("{name} seed {seed}: {e}"));
+        assert!(outcome.summary.passed, "{name} failed on seed {seed}:\n{}", outcome.summary.to_text());
+    }
+}
+
+#[test]
+fn rebalance_holds_on_20_seeds() {
+    group_scenario_holds_on_20_seeds("rebalance");
+}
+
+#[test]
+fn rebalance_cooperative_holds_on_20_seeds() {
+    group_scenario_holds_on_20_seeds("rebalance-cooperative");
+}
+
+#[test]
+fn p2p_vs_pubsub_holds_on_20_seeds() {
+    group_scenario_holds_on_20_seeds("p2p-vs-pubsub");
+}
+
+#[test]
+fn consumer_crash_recovery_holds_on_20_seeds() {
+    group_scenario_holds_on_20_seeds("consumer-crash-recovery");
+}
+
+#[test]
+fn commit_semantics_holds_on_20_seeds() {
+    group_scenario_holds_on_20_seeds("commit-semantics");
+}
+
+#[test]
+fn slow_consumer_eviction_holds_on_20_seeds() {
+    group_scenario_holds_on_20_seeds("slow-consumer-eviction");
+}
+
+#[test]
+fn more_consumers_than_partitions_holds_on_20_seeds() {
+    group_scenario_holds_on_20_seeds("more-consumers-than-partitions");
+}
+
+#[test]
+fn peak_burst_holds_on_20_seeds() {
+    group_scenario_holds_on_20_seeds("peak-burst");
+    group_scenario_holds_on_20_seeds("peak-burst-small-buffer");
+}

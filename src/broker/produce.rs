@@ -214,7 +214,10 @@ impl Broker {
             let result = if isr_ok { Ok(p.base_offset) } else { Err(ErrorCode::NotEnoughReplicasAfterAppend) };
             let response = Response::Produce(ProduceResponse { tp: p.tp, result });
             self.delayed_seq += 1;
-            self.delayed.insert((p.ready, self.delayed_seq), Output::Reply { conn: p.conn, correlation: p.correlation, response });
+            self.delayed.insert(
+                (p.ready, self.delayed_seq),
+                Output::Reply { conn: p.conn, correlation: p.correlation, response },
+            );
         }
         Vec::new()
     }

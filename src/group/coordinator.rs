@@ -258,3 +258,151 @@ impl GroupCoordinator {
         actions.into_iter().map(|a| (gid.clone(), a)).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::group::assignor::{Strategy, Subscription};
+    use crate::node::ConnId;
+    use crate::protocol::group::{JoinGroup, MemberRef, OffsetCommit, SyncGroup};
+    use crate::protocol::CorrelationId;
+    use crate::types::{Generation, MemberId, Offset, SimDuration, TopicName, TopicPartition};
+
+    const G: &str = "shop";
+
+    fn coordinator() -> GroupCoordinator {
+        let config = GroupConfig {
+            initial_rebalance_delay: SimDuration::from_millis(3000),
+            min_session_timeout: SimDuration::from_millis(6000),
+            max_session_timeout: SimDuration::from_millis(60_000),
+        };
+        let mut c = GroupCoordinator::new(config, 1);
+        c.step(SimTime::ZERO, CoordinatorInput::Elected(0, Vec::new()));
+        c
+    }
+
+    fn at(ms: u64) -> SimTime {
+        SimTime::from_millis(ms)
+    }
+
+    fn to(n: u64) -> ReplyTo {
+        (ConnId(n), CorrelationId(n))
+    }
+
+    fn tp(p: u32) -> TopicPartition {
+        TopicPartition::new(&TopicName::new("orders"), p)
+    }
+
+    fn join(member: Option<&str>, client: &str) -> GroupRequest {
+        GroupRequest::Join(JoinGroup {
+            group: GroupId(G.into()),
+            member: member.map(|m| MemberId(m.into())),
+            client_id: client.into(),
+            session_timeout: SimDuration::from_millis(10_000),
+            rebalance_timeout: SimDuration::from_millis(30_000),
+            protocols: vec![(
+                Strategy::Range,
+                Subscription { topics: vec![TopicName::new("orders")], ..Default::default() },
+            )],
+        })
+    }
+
+    fn me(member: &str, generation: u32) -> MemberRef {
+        MemberRef { group: GroupId(G.into()), member: MemberId(member.into()), generation: Generation(generation) }
+    }
+
+    fn replies(out: &[CoordinatorOutput]) -> Vec<(ReplyTo, GroupResponse)> {
+        out.iter()
+            .filter_map(|o| match o {
+                CoordinatorOutput::Reply(t, r) => Some((*t, r.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Join, wait out the initial delay, sync as leader, make the write durable.
+    fn stable_group_of_one(c: &mut GroupCoordinator) {
+        assert!(replies(&c.step(at(0), CoordinatorInput::Request(to(1), join(None, "c1")))).is_empty());
+        let out = c.step(at(3001), CoordinatorInput::Tick);
+        let GroupResponse::Join(Ok(r)) = &replies(&out)[0].1 else { panic!("join answered after the delay: {out:?}") };
+        assert_eq!((r.generation, r.leader.as_str(), r.members.len()), (Generation(1), "c1-1", 1));
+        let assignment = [(MemberId("c1-1".into()), vec![tp(0), tp(1)])].into_iter().collect();
+        let sync = GroupRequest::Sync(SyncGroup { member: me("c1-1", 1), assignment: Some(assignment) });
+        let out = c.step(at(3002), CoordinatorInput::Request(to(2), sync));
+        let Some(CoordinatorOutput::Append(id, 0, GroupRecord::Metadata { .. })) = out.first() else {
+            panic!("the leader's assignment is written first: {out:?}")
+        };
+        let out = c.step(at(3003), CoordinatorInput::Written(*id, Ok(())));
+        assert_eq!(replies(&out), vec![(to(2), GroupResponse::Sync(Ok(vec![tp(0), tp(1)])))]);
+    }
+
+    #[test]
+    fn a_new_group_waits_the_initial_delay_then_syncs_after_the_write() {
+        let mut c = coordinator();
+        stable_group_of_one(&mut c);
+        assert_eq!(c.group(&GroupId(G.into())).expect("exists").state, crate::group::state::GroupState::Stable);
+    }
+
+    #[test]
+    fn a_joining_member_makes_heartbeats_answer_rebalance_in_progress() {
+        let mut c = coordinator();
+        stable_group_of_one(&mut c);
+        c.step(at(4000), CoordinatorInput::Request(to(3), join(None, "c2")));
+        let out = c.step(at(4001), CoordinatorInput::Request(to(4), GroupRequest::Heartbeat(me("c1-1", 1))));
+        assert_eq!(replies(&out), vec![(to(4), GroupResponse::Heartbeat(Err(ErrorCode::RebalanceInProgress)))]);
+        // c1 rejoins: both are in, the join completes with generation 2 at once.
+        let out = c.step(at(4002), CoordinatorInput::Request(to(5), join(Some("c1-1"), "c1")));
+        let joins = replies(&out);
+        assert_eq!(joins.len(), 2);
+        assert!(joins.iter().all(|(_, r)| matches!(r, GroupResponse::Join(Ok(j)) if j.generation == Generation(2))));
+    }
+
+    #[test]
+    fn a_silent_member_is_evicted_after_its_session_timeout() {
+        let mut c = coordinator();
+        stable_group_of_one(&mut c);
+        let out = c.step(at(14_000), CoordinatorInput::Tick);
+        assert!(out.iter().any(|o| matches!(o, CoordinatorOutput::Emit(Event::MemberRemoved { .. }))), "{out:?}");
+        let out = c.step(at(14_001), CoordinatorInput::Request(to(9), GroupRequest::Heartbeat(me("c1-1", 1))));
+        assert_eq!(replies(&out), vec![(to(9), GroupResponse::Heartbeat(Err(ErrorCode::UnknownMemberId)))]);
+    }
+
+    #[test]
+    fn commits_need_the_current_generation_and_are_fetched_once_durable() {
+        let mut c = coordinator();
+        stable_group_of_one(&mut c);
+        let commit = |generation| {
+            GroupRequest::OffsetCommit(OffsetCommit {
+                group: GroupId(G.into()),
+                member: Some((MemberId("c1-1".into()), Generation(generation))),
+                offsets: [(tp(0), Offset(42))].into_iter().collect(),
+            })
+        };
+        let out = c.step(at(5000), CoordinatorInput::Request(to(6), commit(7)));
+        assert_eq!(replies(&out), vec![(to(6), GroupResponse::OffsetCommit(Err(ErrorCode::IllegalGeneration)))]);
+        let out = c.step(at(5001), CoordinatorInput::Request(to(7), commit(1)));
+        let Some(CoordinatorOutput::Append(id, _, record)) = out.first().cloned() else { panic!("{out:?}") };
+        let fetch = || GroupRequest::OffsetFetch { group: GroupId(G.into()), partitions: vec![tp(0)] };
+        let before = c.step(at(5002), CoordinatorInput::Request(to(8), fetch()));
+        assert_eq!(replies(&before), vec![(to(8), GroupResponse::OffsetFetch(Ok(Default::default())))]);
+        c.step(at(5003), CoordinatorInput::Written(id, Ok(())));
+        let after = c.step(at(5004), CoordinatorInput::Request(to(10), fetch()));
+        let want = [(tp(0), Offset(42))].into_iter().collect();
+        assert_eq!(replies(&after), vec![(to(10), GroupResponse::OffsetFetch(Ok(want)))]);
+        // A new coordinator replaying the same record knows the offset too.
+        let mut next = coordinator();
+        next.step(at(6000), CoordinatorInput::Resigned(0));
+        next.step(at(6000), CoordinatorInput::Elected(0, vec![record]));
+        let out = next.step(at(6001), CoordinatorInput::Request(to(11), fetch()));
+        let want = [(tp(0), Offset(42))].into_iter().collect();
+        assert_eq!(replies(&out), vec![(to(11), GroupResponse::OffsetFetch(Ok(want)))]);
+    }
+
+    #[test]
+    fn groups_of_partitions_it_does_not_lead_get_not_coordinator() {
+        let mut c = coordinator();
+        c.step(at(1), CoordinatorInput::Resigned(0));
+        let out = c.step(at(2), CoordinatorInput::Request(to(1), join(None, "c1")));
+        assert_eq!(replies(&out), vec![(to(1), GroupResponse::Join(Err(ErrorCode::NotCoordinator)))]);
+    }
+}

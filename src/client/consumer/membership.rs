@@ -258,7 +258,8 @@ impl Consumer {
         let (Some(to), Some(me)) = (m.coordinator.clone(), m.me()) else { return Vec::new() };
         m.reset(true, reason);
         m.lost = false;
-        let event = Event::ConsumerLeftGroup { group: me.group.clone(), member: me.member.clone(), reason: reason.into() };
+        let event =
+            Event::ConsumerLeftGroup { group: me.group.clone(), member: me.member.clone(), reason: reason.into() };
         vec![Output::Emit(event), self.group_send(to, GroupRequest::Leave(me), GroupCall::Leave)]
     }
 

@@ -459,7 +459,8 @@ impl Node for Consumer {
             g.client_id = format!("{}-r{}", g.client_id.split("-r").next().unwrap_or(&g.client_id), now.as_millis());
         }
         let stop = self.stop_at;
-        *self = Consumer::new(config, self.topics.clone(), now, self.start_from, self.bootstrap.clone()).with_stop(stop);
+        *self =
+            Consumer::new(config, self.topics.clone(), now, self.start_from, self.bootstrap.clone()).with_stop(stop);
         Vec::new()
     }
 }
