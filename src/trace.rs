@@ -434,6 +434,16 @@ pub enum Event {
 }
 
 impl Event {
+    /// The node a scripted `crash` fault took down (`crash consumer-c1 (hard: ...)`), if this
+    /// event is one. The driver records faults as text, so readers of the trace that track
+    /// who is alive (checkers, plots) share this one reading of it.
+    pub fn crashed_node(&self) -> Option<NodeName> {
+        let Event::Fault { description } = self else { return None };
+        let mut words = description.split_whitespace();
+        (words.next() == Some("crash")).then_some(())?;
+        Some(NodeName(words.next()?.trim_end_matches(':').to_string()))
+    }
+
     /// The event's kebab-case name, the first word of its trace line.
     pub fn name(&self) -> &'static str {
         match self {

@@ -140,7 +140,7 @@ impl Reader {
                     }
                 }
             }
-            Event::Fault { description } => self.on_fault(description),
+            Event::Fault { .. } => self.on_crash(event.crashed_node()),
             Event::OffsetReset { tp, offset, .. } => self.on_reset(node, tp, *offset),
             Event::Consumed { tp, records } => {
                 for rec in records {
@@ -155,12 +155,9 @@ impl Reader {
     }
 
     /// A crashed consumer owns nothing any more.
-    fn on_fault(&mut self, description: &str) {
-        let mut words = description.split_whitespace();
-        if words.next() == Some("crash") {
-            if let Some(view) = words.next().and_then(|n| self.views.get_mut(&NodeName(n.to_string()))) {
-                view.owned.clear();
-            }
+    fn on_crash(&mut self, node: Option<NodeName>) {
+        if let Some(view) = node.and_then(|n| self.views.get_mut(&n)) {
+            view.owned.clear();
         }
     }
 

@@ -339,9 +339,16 @@ impl AssignmentBuilder {
             Event::PartitionsRevoked { group, member, partitions, .. } => {
                 self.revoked(now, &e.node, group, member, partitions)
             }
-            Event::NodeCrashed => {
+            // A node may report its own crash, but scripted crashes come from the driver as a
+            // `crash <node>` fault.
+            Event::NodeCrashed | Event::Fault { .. } => {
+                let Some(node) =
+                    (if e.event == Event::NodeCrashed { Some(e.node.clone()) } else { e.event.crashed_node() })
+                else {
+                    return;
+                };
                 let keys: Vec<OwnerKey> =
-                    self.open.iter().filter(|(_, v)| v.2 == e.node).map(|(k, _)| k.clone()).collect();
+                    self.open.iter().filter(|(_, v)| v.2 == node).map(|(k, _)| k.clone()).collect();
                 keys.iter().for_each(|k| self.close(k, now));
             }
             Event::GroupStable { group, generation, .. } => {
@@ -591,6 +598,19 @@ pub(crate) mod tests {
         assert_eq!(data.rows().len(), 2);
         let labels: Vec<String> = data.stables.iter().map(StableMark::label).collect();
         assert_eq!(labels, ["g1", "g2"], "a repeated report of one generation is one mark");
+    }
+
+    #[test]
+    fn a_scripted_crash_fault_ends_ownership_too() {
+        let p0 = tp("orders", 0);
+        let mut t = Trace::new();
+        assign(&mut t, 0, "consumer-c1", "c1-1", 1, std::slice::from_ref(&p0));
+        let description = "crash consumer-c1 (hard: its links go silent, its memory is lost)".to_string();
+        at(&mut t, 700, "sim", Event::Fault { description });
+        at(&mut t, 2000, "broker-1", Event::NodeStarted);
+        let data = assignment(&t);
+        let spans: Vec<Span> = data.intervals.iter().map(|o| o.span).collect();
+        assert_eq!(spans, vec![span(0, 700)]);
     }
 
     #[test]

@@ -247,11 +247,14 @@ fn node_rank(name: &NodeName) -> (u8, u32, String) {
 /// `pause <node> for <duration>`. Anything else (partitions, heals, slow links) leaves node
 /// states alone and is only marked on the timeline.
 pub fn parse_fault(description: &str) -> Option<FaultEffect> {
+    let fault = Event::Fault { description: description.to_string() };
+    if let Some(node) = fault.crashed_node() {
+        return Some(FaultEffect::Crash(node));
+    }
     let mut words = description.split_whitespace();
     let verb = words.next()?;
     let node = NodeName(words.next()?.trim_end_matches(':').to_string());
     match verb {
-        "crash" => Some(FaultEffect::Crash(node)),
         "pause" if words.next() == Some("for") => {
             parse_duration(words.next()?).ok().map(|d| FaultEffect::Pause(node, d))
         }
