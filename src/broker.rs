@@ -197,6 +197,9 @@ pub struct Broker {
     coordinator: crate::group::coordinator::GroupCoordinator,
     /// Coordinator writes waiting for the offsets partition's high watermark.
     group_writes: Vec<group::GroupWrite>,
+    /// Whether a new image may have changed this broker's roles (the coordinator then checks
+    /// which offsets partitions it leads).
+    roles_changed: bool,
 }
 
 impl Broker {
@@ -230,6 +233,7 @@ impl Broker {
                 config.offsets_topic_partitions,
             ),
             group_writes: Vec::new(),
+            roles_changed: false,
             config,
         }
     }
@@ -433,6 +437,7 @@ impl Broker {
         if image.version <= self.image.version {
             return Vec::new();
         }
+        self.roles_changed = true;
         let mut out = vec![Output::Emit(Event::MetadataUpdated { version: image.version })];
         let hosted: BTreeMap<TopicPartition, PartitionMetadata> = image
             .topics
@@ -704,8 +709,12 @@ impl Node for Broker {
         // flush.messages / flush.ms are checked after every step, so a record is on disk
         // before any acknowledgement that depends on it can leave.
         self.tick_flush(now);
-        out.extend(self.sync_coordinator(now));
-        out.extend(self.settle_group_writes(now));
+        if std::mem::take(&mut self.roles_changed) {
+            out.extend(self.sync_coordinator(now));
+        }
+        if !self.group_writes.is_empty() {
+            out.extend(self.settle_group_writes(now));
+        }
         out.extend(self.release_delayed(now));
         out
     }

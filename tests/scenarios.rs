@@ -16,11 +16,16 @@ fn first_lines(text: &str, n: usize) -> String {
     text.lines().take(n).collect::<Vec<_>>().join("\n")
 }
 
+/// Each scenario passes, matches its snapshot, and a second run with the same seed gives the
+/// byte-identical trace (one test, so that each scenario's first run serves both checks).
 #[test]
-fn every_scenario_passes_and_matches_its_snapshot() {
+fn every_scenario_passes_matches_its_snapshot_and_replays_identically() {
     for path in scenario_files() {
         let s = scenario::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let outcome = execute(&s, s.seed).unwrap_or_else(|e| panic!("{}: {e}", s.name));
+        let again = kafkasim::sim::run(&s, s.seed).expect("runs");
+        assert_eq!(outcome.trace.hash(), again.hash(), "{}: same seed, different hash", s.name);
+        assert!(outcome.trace.to_text() == again.to_text(), "{}: same seed, different trace text", s.name);
         assert!(outcome.summary.passed, "{} failed its expectations:\n{}", s.name, outcome.summary.to_text());
         let text = format!(
             "{}trace_hash={}\n\n-- console (first 40 lines) --\n{}\n\n-- trace (first 40 lines) --\n{}\n",
@@ -32,17 +37,6 @@ fn every_scenario_passes_and_matches_its_snapshot() {
         insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!(format!("scenario-{}", s.name), text);
         });
-    }
-}
-
-#[test]
-fn same_seed_gives_byte_identical_traces() {
-    for path in scenario_files() {
-        let s = scenario::load(&path).expect("valid scenario");
-        let a = kafkasim::sim::run(&s, s.seed).expect("runs");
-        let b = kafkasim::sim::run(&s, s.seed).expect("runs");
-        assert_eq!(a.hash(), b.hash(), "{}: same seed, different hash", s.name);
-        assert!(a.to_text() == b.to_text(), "{}: same seed, different trace text", s.name);
     }
 }
 

@@ -100,22 +100,21 @@ impl Broker {
         out
     }
 
-    /// Answer parked fetches whose wait is over, or whose partition this broker no longer
-    /// leads. (New data wakes a partition's fetches directly, from the append path; checking
-    /// every parked fetch on every tick would cost a broker with many partitions dearly.)
+    /// Answer parked fetches whose wait is over. (New data wakes a partition's fetches from
+    /// the append path, and a new image wakes them all when roles change; checking every
+    /// parked fetch against its partition on every tick would cost a broker hosting many
+    /// partitions dearly.)
     pub(super) fn expire_parked(&mut self, now: SimTime) -> Vec<Output> {
-        let parked = std::mem::take(&mut self.parked);
+        if !self.parked.iter().any(|p| p.deadline <= now) {
+            return Vec::new();
+        }
+        let (expired, waiting): (Vec<ParkedFetch>, Vec<ParkedFetch>) =
+            std::mem::take(&mut self.parked).into_iter().partition(|p| p.deadline <= now);
+        self.parked = waiting;
         let mut out = Vec::new();
-        for p in parked {
-            let expired = p.deadline <= now;
-            let leads = self.partitions.get(&p.request.tp).is_some_and(|r| matches!(r.role, Role::Leader(_)));
-            let answer = if expired || !leads { self.try_fetch(&p.request, expired) } else { None };
-            match answer {
-                Some((bytes, resp)) => {
-                    out.extend(self.reply_after_service(now, bytes, p.conn, p.correlation, Response::Fetch(resp)))
-                }
-                None => self.parked.push(p),
-            }
+        for p in expired {
+            let (bytes, resp) = self.try_fetch(&p.request, true).expect("an expired fetch is always answered");
+            out.extend(self.reply_after_service(now, bytes, p.conn, p.correlation, Response::Fetch(resp)));
         }
         out
     }

@@ -15,7 +15,14 @@ impl Broker {
     /// Send the next request of every follower partition that has none out.
     pub(super) fn tick_followers(&mut self, now: SimTime) -> Vec<Output> {
         let mut out = Vec::new();
-        let tps: Vec<TopicPartition> = self.partitions.keys().cloned().collect();
+        // Only followers with nothing in flight can act: skip the rest without cloning names
+        // (a broker may host hundreds of partitions, and this runs every tick).
+        let due = |r: &super::Replica| match &r.role {
+            Role::Follower(fs) => !fs.in_flight.is_some_and(|deadline| now < deadline) && now >= fs.retry_at,
+            _ => false,
+        };
+        let tps: Vec<TopicPartition> =
+            self.partitions.iter().filter(|(_, r)| due(r)).map(|(tp, _)| tp.clone()).collect();
         for tp in tps {
             out.extend(self.follower_step(now, &tp));
         }
