@@ -18,7 +18,7 @@ impl Broker {
         // Only followers with nothing in flight can act: skip the rest without cloning names
         // (a broker may host hundreds of partitions, and this runs every tick).
         let due = |r: &super::Replica| match &r.role {
-            Role::Follower(fs) => !fs.in_flight.is_some_and(|deadline| now < deadline) && now >= fs.retry_at,
+            Role::Follower(fs) => fs.in_flight.is_none_or(|deadline| now >= deadline) && now >= fs.retry_at,
             _ => false,
         };
         let tps: Vec<TopicPartition> =
