@@ -453,14 +453,11 @@ impl Node for Consumer {
 
     /// A crashed consumer process comes back with nothing: it joins as a new member and
     /// starts from the group's committed offsets.
+    /// (The coordinator hands it a fresh member id: its counter never repeats within a group.)
     fn restart(&mut self, now: SimTime) -> Vec<Output> {
-        let mut config = self.config.clone();
-        if let Some(g) = &mut config.group {
-            g.client_id = format!("{}-r{}", g.client_id.split("-r").next().unwrap_or(&g.client_id), now.as_millis());
-        }
         let stop = self.stop_at;
-        *self =
-            Consumer::new(config, self.topics.clone(), now, self.start_from, self.bootstrap.clone()).with_stop(stop);
+        *self = Consumer::new(self.config.clone(), self.topics.clone(), now, self.start_from, self.bootstrap.clone())
+            .with_stop(stop);
         Vec::new()
     }
 }
