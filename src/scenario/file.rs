@@ -40,9 +40,12 @@ pub struct ScenarioFile {
     /// Consumers.
     #[serde(default)]
     pub consumers: Vec<Spanned<ConsumerFile>>,
-    /// Scripted actions at fixed simulated times.
+    /// Scripted actions at fixed simulated times, or when a condition first holds.
     #[serde(default)]
     pub actions: Vec<Spanned<ActionFile>>,
+    /// Faults drawn from the seed (`[faults.random]`).
+    #[serde(default)]
+    pub faults: Option<FaultsFile>,
     /// What must hold at the end for the run to pass.
     #[serde(default)]
     pub expect: Option<Spanned<ExpectFile>>,
@@ -169,8 +172,12 @@ pub struct ConsumerFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActionFile {
-    /// When, e.g. `"5s"`.
-    pub at: Spanned<String>,
+    /// When, e.g. `"5s"`; with `when`, the time from which the condition is watched.
+    #[serde(default)]
+    pub at: Option<Spanned<String>>,
+    /// A state trigger for a fault action: `"isr(orders-0) == 1"` (see `scenario::condition`).
+    #[serde(default)]
+    pub when: Option<Spanned<String>>,
     /// What: `create-topic`, `delete-topic`, `list-topics`, `set-config`, `dump-log`.
     #[serde(rename = "do")]
     pub action: Spanned<String>,
@@ -219,6 +226,39 @@ pub struct ActionFile {
     /// For `pause`: how long the node stops.
     #[serde(default)]
     pub duration: Option<Spanned<String>>,
+}
+
+/// `[faults]`: faults beyond the scripted actions.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultsFile {
+    /// `[faults.random]`.
+    #[serde(default)]
+    pub random: Option<Spanned<RandomFaultsFile>>,
+}
+
+/// `[faults.random]`: a fault schedule drawn from the run's seed, one fault at a time.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RandomFaultsFile {
+    /// Which kinds: `crash`, `partition`, `pause`, `slow` (default `["crash"]`).
+    #[serde(default)]
+    pub kinds: Option<Spanned<Vec<String>>>,
+    /// Which hosts may be hit (default: every broker).
+    #[serde(default)]
+    pub nodes: Option<Spanned<Vec<String>>>,
+    /// `["10s", "50s"]`: faults start and end inside this window (default: the whole run).
+    #[serde(default)]
+    pub window: Option<Spanned<Vec<String>>>,
+    /// `["5s", "15s"]`: quiet time before each fault, drawn uniformly.
+    #[serde(default)]
+    pub gap: Option<Spanned<Vec<String>>>,
+    /// `["2s", "10s"]`: how long each fault lasts, drawn uniformly.
+    #[serde(default)]
+    pub length: Option<Spanned<Vec<String>>>,
+    /// The one-way latency of a `slow` fault (default 200).
+    #[serde(default)]
+    pub latency_ms: Option<Spanned<i64>>,
 }
 
 /// `[expect]`: conditions the run must meet.

@@ -8,6 +8,7 @@
 //!
 //! Errors point at the file, line and column ([`error::ScenarioError`]).
 
+pub mod condition;
 pub mod config;
 pub mod duration;
 pub mod error;

@@ -4,6 +4,7 @@
 //! assume it makes sense: topics referenced exist or are created by an action, rates are
 //! positive, counts fit.
 
+use super::condition::Condition;
 use super::config::Config;
 use crate::types::{BrokerId, Offset, PartitionId, SimDuration, TopicName, TopicPartition};
 use std::collections::BTreeMap;
@@ -34,6 +35,8 @@ pub struct Scenario {
     pub consumers: Vec<ConsumerSpec>,
     /// Scripted actions, in time order.
     pub actions: Vec<ActionSpec>,
+    /// Faults to draw from the seed (`[faults.random]`).
+    pub random_faults: Option<RandomFaults>,
     /// Conditions for a pass.
     pub expect: Expectations,
     /// Where it was read from.
@@ -128,10 +131,65 @@ pub struct ConsumerSpec {
 /// A scripted step.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ActionSpec {
-    /// When.
+    /// When (with a trigger: from when the condition is watched).
     pub at: SimDuration,
     /// What.
     pub action: Action,
+    /// Fire the first time this holds (after `at`) rather than at `at`.
+    pub trigger: Option<Condition>,
+}
+
+impl ActionSpec {
+    /// An action at a fixed time.
+    pub fn at(at: SimDuration, action: Action) -> ActionSpec {
+        ActionSpec { at, action, trigger: None }
+    }
+}
+
+/// A kind of random fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FaultKind {
+    /// Hard crash, then restart when the fault ends.
+    Crash,
+    /// Cut the node off from everyone, then heal.
+    Partition,
+    /// A long pause (GC) for the fault's length.
+    Pause,
+    /// Slow links for the fault's length, then heal.
+    Slow,
+}
+
+impl FaultKind {
+    /// The kind's name in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Crash => "crash",
+            FaultKind::Partition => "partition",
+            FaultKind::Pause => "pause",
+            FaultKind::Slow => "slow",
+        }
+    }
+
+    /// Every kind, for error messages.
+    pub const ALL: [FaultKind; 4] = [FaultKind::Crash, FaultKind::Partition, FaultKind::Pause, FaultKind::Slow];
+}
+
+/// `[faults.random]`, checked: a schedule of faults, one at a time, drawn from the seed by
+/// `sim::schedule` (a Jepsen-style nemesis whose every choice replays by seed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RandomFaults {
+    /// Kinds to draw from.
+    pub kinds: Vec<FaultKind>,
+    /// Hosts to draw from.
+    pub nodes: Vec<crate::types::NodeName>,
+    /// Faults start and end inside `[window.0, window.1]`.
+    pub window: (SimDuration, SimDuration),
+    /// Quiet time before each fault: uniform in this range.
+    pub gap: (SimDuration, SimDuration),
+    /// Length of each fault: uniform in this range.
+    pub length: (SimDuration, SimDuration),
+    /// Latency of `slow` faults.
+    pub latency: SimDuration,
 }
 
 /// What an action does.

@@ -1,6 +1,7 @@
 //! Turning a raw scenario file into a checked [`Scenario`], with an error at the exact span of
 //! anything that does not make sense.
 
+use super::condition::{self, Condition, Quantity};
 use super::config::{self, Config, KeySpec};
 use super::duration::parse_duration;
 use super::error::ScenarioError;
@@ -99,6 +100,8 @@ pub fn validate(raw: ScenarioFile, name: &str, text: &str, path: &Path) -> Res<S
     unique_names(&cx, &raw)?;
     let hosts = host_names(&cluster, &producers, &consumers);
     check_fault_nodes(&cx, &raw.actions, &actions, &hosts)?;
+    check_triggers(&cx, &raw.actions, &known, &consumers)?;
+    let random_faults = random_faults(&cx, raw.faults.as_ref(), &hosts, &cluster, duration)?;
     let expect = expect(&cx, raw.expect.as_ref(), &known)?;
     Ok(Scenario {
         name: raw.name.into_inner(),
@@ -112,6 +115,7 @@ pub fn validate(raw: ScenarioFile, name: &str, text: &str, path: &Path) -> Res<S
         producers,
         consumers,
         actions,
+        random_faults,
         expect,
         path: path.to_path_buf(),
     })
@@ -199,12 +203,142 @@ fn actions(cx: &Ctx, raw: &[Spanned<ActionFile>], cluster: &ClusterSpec) -> Res<
     let mut out = Vec::new();
     for a in raw {
         let r = a.get_ref();
-        let at = cx.duration(&r.at)?;
+        let at = match (&r.at, &r.when) {
+            (Some(at), _) => cx.duration(at)?,
+            (None, Some(_)) => SimDuration::ZERO,
+            (None, None) => return cx.err(a.span(), "an action needs `at = \"5s\"` or `when = \"...\"`"),
+        };
         let action = action(cx, r, cluster)?;
-        out.push(ActionSpec { at, action });
+        let trigger = r.when.as_ref().map(|w| condition(cx, w, &action)).transpose()?;
+        out.push(ActionSpec { at, action, trigger });
     }
     out.sort_by_key(|a| a.at);
     Ok(out)
+}
+
+/// `when = "isr(orders-0) == 1"`: parsed, with errors pointing inside the string.
+fn condition(cx: &Ctx, w: &Spanned<String>, action: &Action) -> Res<Condition> {
+    if !action.is_fault() {
+        return cx.err(
+            w.span(),
+            format!("`when` triggers only fault actions (crash, restart, partition, heal, slow, pause), not `{}`", action.describe()),
+        );
+    }
+    condition::parse(w.get_ref()).or_else(|e| {
+        // The span covers the quotes: the text starts one byte in.
+        let at = (w.span().start + 1 + e.at).min(w.span().end.saturating_sub(1));
+        cx.err(at..at + 1, format!("bad `when` condition: {}", e.message))
+    })
+}
+
+/// Every topic and group a trigger names must exist, or it could never fire.
+fn check_triggers(
+    cx: &Ctx,
+    raw: &[Spanned<ActionFile>],
+    known: &BTreeSet<TopicName>,
+    consumers: &[ConsumerSpec],
+) -> Res<()> {
+    for a in raw {
+        let Some(w) = &a.get_ref().when else { continue };
+        let Ok(c) = condition::parse(w.get_ref()) else { continue };
+        let (tp, group) = match &c {
+            Condition::LeaderChanged(tp) => (tp, None),
+            Condition::Compare { quantity: Quantity::Isr(tp) | Quantity::Leo(tp), .. } => (tp, None),
+            Condition::Compare { quantity: Quantity::Lag(g, tp), .. } => (tp, Some(g)),
+        };
+        if !known.contains(&tp.topic) {
+            return cx.err(w.span(), format!("`when` names topic `{}`, which no [[topics]] entry or create-topic action creates", tp.topic));
+        }
+        if let Some(g) = group {
+            if !consumers.iter().any(|c| c.group.as_deref() == Some(g.0.as_str())) {
+                return cx.err(w.span(), format!("`when` names group `{g}`, which no consumer joins"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `[faults.random]`, checked, with defaults filled in.
+fn random_faults(
+    cx: &Ctx,
+    raw: Option<&FaultsFile>,
+    hosts: &BTreeSet<String>,
+    cluster: &ClusterSpec,
+    duration: SimDuration,
+) -> Res<Option<RandomFaults>> {
+    let Some(r) = raw.and_then(|f| f.random.as_ref()) else { return Ok(None) };
+    let f = r.get_ref();
+    let kinds = match &f.kinds {
+        None => vec![FaultKind::Crash],
+        Some(k) => fault_kinds(cx, k)?,
+    };
+    let nodes = match &f.nodes {
+        None => cluster.broker_ids().into_iter().map(crate::types::NodeName::broker).collect(),
+        Some(n) => random_nodes(cx, n, hosts)?,
+    };
+    let s = |a: u64, b: u64| (SimDuration::from_millis(a), SimDuration::from_millis(b));
+    let window = range(cx, f.window.as_ref(), (SimDuration::ZERO, duration), "window")?;
+    let gap = range(cx, f.gap.as_ref(), s(5_000, 15_000), "gap")?;
+    let length = range(cx, f.length.as_ref(), s(2_000, 10_000), "length")?;
+    if length.0 == SimDuration::ZERO {
+        return cx.err(f.length.as_ref().map_or(r.span(), |l| l.span()), "a fault must last at least 1ms");
+    }
+    let latency = match &f.latency_ms {
+        None => SimDuration::from_millis(200),
+        Some(l) => SimDuration::from_millis(cx.count(l, "latency_ms", 0, 600_000)?),
+    };
+    Ok(Some(RandomFaults { kinds, nodes, window, gap, length, latency }))
+}
+
+fn fault_kinds(cx: &Ctx, k: &Spanned<Vec<String>>) -> Res<Vec<FaultKind>> {
+    if k.get_ref().is_empty() {
+        return cx.err(k.span(), "`kinds` needs at least one of crash, partition, pause, slow");
+    }
+    let mut kinds = Vec::new();
+    for name in k.get_ref() {
+        match FaultKind::ALL.iter().find(|f| f.name() == name) {
+            Some(f) if !kinds.contains(f) => kinds.push(*f),
+            Some(_) => {}
+            None => return cx.err(k.span(), format!("unknown fault kind `{name}`; known: crash, partition, pause, slow")),
+        }
+    }
+    Ok(kinds)
+}
+
+fn random_nodes(cx: &Ctx, n: &Spanned<Vec<String>>, hosts: &BTreeSet<String>) -> Res<Vec<crate::types::NodeName>> {
+    if n.get_ref().is_empty() {
+        return cx.err(n.span(), "`nodes` needs at least one host name, e.g. [\"broker-1\"]");
+    }
+    let mut out = Vec::new();
+    for name in n.get_ref() {
+        if !hosts.contains(name) {
+            let known: Vec<&str> = hosts.iter().map(|h| h.as_str()).collect();
+            return cx.err(n.span(), format!("no node named `{name}`; nodes: {}", known.join(", ")));
+        }
+        out.push(crate::types::NodeName(name.clone()));
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// `["2s", "10s"]` → (2s, 10s), smallest first.
+fn range(
+    cx: &Ctx,
+    raw: Option<&Spanned<Vec<String>>>,
+    default: (SimDuration, SimDuration),
+    what: &str,
+) -> Res<(SimDuration, SimDuration)> {
+    let Some(r) = raw else { return Ok(default) };
+    let [lo, hi] = r.get_ref().as_slice() else {
+        return cx.err(r.span(), format!("`{what}` takes two durations, e.g. [\"2s\", \"10s\"]"));
+    };
+    let parse = |t: &str| parse_duration(t).or_else(|m| cx.err(r.span(), m));
+    let (lo, hi) = (parse(lo)?, parse(hi)?);
+    if lo > hi {
+        return cx.err(r.span(), format!("`{what}`: the first duration must not exceed the second"));
+    }
+    Ok((lo, hi))
 }
 
 fn action(cx: &Ctx, r: &ActionFile, cluster: &ClusterSpec) -> Res<Action> {

@@ -42,6 +42,14 @@ impl Faults {
         live().find(|(_, c)| c.borrow().is_active_controller()).or_else(|| live().next())
     }
 
+    /// Call `f` with the active controller's metadata image (`None` when every controller is down).
+    pub fn with_image<R>(&self, f: impl FnOnce(Option<&crate::protocol::metadata::MetadataImage>) -> R) -> R {
+        match self.active_controller() {
+            Some((_, c)) => f(Some(c.borrow().image())),
+            None => f(None),
+        }
+    }
+
     /// The cores of the hosts that are down, by name.
     pub fn crashed_cores(&self) -> Vec<(NodeName, Rc<RefCell<dyn crate::node::Node>>)> {
         self.crashed.iter().filter_map(|n| self.hosts.get(n).map(|h| (n.clone(), h.core.clone()))).collect()

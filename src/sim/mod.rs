@@ -17,9 +17,12 @@ pub mod faults;
 pub mod framing;
 pub mod host;
 pub mod recorder;
+pub mod schedule;
 pub mod seeds;
+pub mod triggers;
 
 use crate::node::Node;
+use crate::scenario::model::ActionSpec;
 use crate::scenario::Scenario;
 use crate::trace::Event;
 use crate::trace::Trace;
@@ -124,11 +127,13 @@ pub fn run_with(scenario: &Scenario, seed: u64, detail: TraceDetail) -> Result<T
         .max_message_latency(Duration::from_micros(scenario.cluster.latency_max.0))
         .tcp_capacity(1 << 16)
         .build();
-    let recorder = Recorder::new(detail);
+    let mut recorder = Recorder::new(detail);
+    let plan = schedule::plan(scenario, seed);
+    let mut triggers = triggers::Triggers::new(plan.triggered);
+    let progress = if triggers.needs_progress() { recorder.track_progress() } else { Rc::default() };
     let (hosts, controllers) = add_hosts(&mut sim, scenario, seed, tick, &recorder);
     let mut faults = faults::Faults::new(hosts, controllers, scenario.cluster.clone());
-    let mut pending: std::collections::VecDeque<&crate::scenario::model::ActionSpec> =
-        scenario.actions.iter().filter(|a| a.action.is_fault()).collect();
+    let mut pending: std::collections::VecDeque<ActionSpec> = plan.timed.into();
     let fail =
         |sim: &turmoil::Sim<'_>, e: Box<dyn std::error::Error>| SimError { at: sim.elapsed(), reason: e.to_string() };
     let sim_node = NodeName("sim".to_string());
@@ -138,6 +143,17 @@ pub fn run_with(scenario: &Scenario, seed: u64, detail: TraceDetail) -> Result<T
             let action = pending.pop_front().expect("front exists");
             let description = faults.apply(&mut sim, now, &action.action);
             recorder.record(now, &sim_node, Event::Fault { description });
+        }
+        if !triggers.is_empty() {
+            let fired = {
+                let progress = progress.borrow();
+                faults.with_image(|image| triggers.fire(now, &triggers::View { image, progress: &progress }))
+            };
+            for action in fired {
+                let condition = action.trigger.as_ref().map(|c| c.to_string()).unwrap_or_default();
+                let description = format!("{} [when {condition}]", faults.apply(&mut sim, now, &action.action));
+                recorder.record(now, &sim_node, Event::Fault { description });
+            }
         }
         sim.step().map_err(|e| fail(&sim, e))?;
     }

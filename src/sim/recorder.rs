@@ -4,7 +4,8 @@
 //! enough: there is no concurrency, only interleaving, and the interleaving is deterministic.
 
 use crate::trace::{Event, Trace};
-use crate::types::{NodeName, SimTime};
+use crate::types::{GroupId, NodeName, Offset, SimTime, TopicPartition};
+use std::collections::BTreeMap;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -26,6 +27,36 @@ pub struct Recorder {
     trace: Rc<RefCell<Trace>>,
     finishing: Rc<Cell<bool>>,
     detail: TraceDetail,
+    progress: Option<Rc<RefCell<Progress>>>,
+}
+
+/// What state triggers need to know that no single node knows: each partition's log end
+/// offset on its leader and each group's committed offsets, kept up to date from the events
+/// as they are recorded (only when some trigger needs them).
+#[derive(Clone, Debug, Default)]
+pub struct Progress {
+    /// The highest log end offset a leader reported by appending, per partition.
+    pub log_end: BTreeMap<TopicPartition, Offset>,
+    /// Durable committed offsets per group and partition.
+    pub committed: BTreeMap<(GroupId, TopicPartition), Offset>,
+}
+
+impl Progress {
+    fn observe(&mut self, event: &Event) {
+        match event {
+            Event::Appended { tp, base_offset, ids, .. } if !tp.topic.as_str().starts_with("__") => {
+                let end = Offset(base_offset.0 + ids.len() as u64);
+                let e = self.log_end.entry(tp.clone()).or_insert(end);
+                *e = (*e).max(end);
+            }
+            Event::OffsetsCommitted { group, offsets, .. } => {
+                for (tp, o) in offsets {
+                    self.committed.insert((group.clone(), tp.clone()), *o);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 impl Recorder {
@@ -34,8 +65,16 @@ impl Recorder {
         Recorder { detail, ..Recorder::default() }
     }
 
+    /// Keep a [`Progress`] from now on, and return it.
+    pub fn track_progress(&mut self) -> Rc<RefCell<Progress>> {
+        self.progress.get_or_insert_with(Rc::default).clone()
+    }
+
     /// Record an event.
     pub fn record(&self, time: SimTime, node: &NodeName, event: Event) {
+        if let Some(p) = &self.progress {
+            p.borrow_mut().observe(&event);
+        }
         let event = match (self.detail, event) {
             (TraceDetail::Counts, Event::Sent { .. }) => return,
             (TraceDetail::Counts, Event::Consumed { tp, mut records }) => {
