@@ -6,7 +6,10 @@
 
 pub mod bench;
 pub mod list;
+pub mod replay;
 pub mod run;
+pub mod shrink;
+pub mod sweep;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -31,6 +34,12 @@ pub enum Command {
     List,
     /// Run a scenario by name or by path to a .toml file.
     Run(run::RunArgs),
+    /// Run a scenario under many seeds in parallel and collect the failing ones.
+    Sweep(sweep::SweepArgs),
+    /// Replay a repro file written by `run` or `sweep`, and check it reproduces.
+    Replay(replay::ReplayArgs),
+    /// Shrink a failing repro to the smallest scenario that still fails the same check.
+    Shrink(shrink::ShrinkArgs),
     /// Measure simulation speed on a standard workload.
     Bench(bench::BenchArgs),
 }
@@ -44,15 +53,29 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 
 /// Parse the command line and run it.
 pub fn main() -> ExitCode {
+    restore_sigpipe();
     install_error_style();
     let cli = Cli::parse();
     let dir = cli.scenarios.clone().unwrap_or_else(crate::scenario::default_dir);
     let code = match cli.command {
         Command::List => list::run(&dir),
         Command::Run(args) => run::run(&args, &dir),
+        Command::Sweep(args) => sweep::run(&args, &dir),
+        Command::Replay(args) => replay::run(&args),
+        Command::Shrink(args) => shrink::run(&args),
         Command::Bench(args) => bench::run(&args),
     };
     ExitCode::from(code)
+}
+
+/// `kafkasim run x | head` should stop quietly when `head` exits, like any Unix tool, rather
+/// than panic on a failed write: restore the default action of SIGPIPE, which Rust ignores.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called once at start-up, before any thread exists; SIG_DFL is a valid handler.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
 
 /// Print errors with the offending line and a caret, without colour codes when not on a tty.

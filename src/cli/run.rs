@@ -1,9 +1,11 @@
 //! `kafkasim run NAME_OR_PATH [--seed N] [--out DIR]`: run one scenario.
 //!
 //! Prints `seed=N` first and `trace_hash=<hex>` last; in between, the console output of the
-//! run and its summary. Writes `trace.log`, `summary.json` and the plots to the output folder.
+//! run and its summary. Writes `trace.log`, `summary.json`, the plots and `repro.toml` (see
+//! `explore::repro`) to the output folder.
 
 use crate::check;
+use crate::explore::repro::Repro;
 use crate::report::{console, summary::Summary};
 use crate::scenario::{self, Scenario};
 use crate::sim;
@@ -81,22 +83,49 @@ pub fn run(args: &RunArgs, dir: &Path) -> u8 {
         Ok(s) => s,
         Err(e) => return super::report_bad_input(e),
     };
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
     let seed = args.seed.unwrap_or(s.seed);
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("target/kafkasim").join(format!("{}-{seed}", s.name)));
+    report(&s, &text, seed, &out, !args.no_plots)
+}
+
+/// Print the fault schedule when it is more than the scripted actions a reader already sees.
+pub fn print_schedule(s: &Scenario, seed: u64) {
+    let plan = sim::schedule::plan(s, seed);
+    if !plan.random.is_empty() {
+        println!("fault schedule ({} actions drawn from seed {seed}, with the scripted ones):", plan.random.len());
+        for line in sim::schedule::describe(&plan.timed) {
+            println!("  {line}");
+        }
+    }
+    for line in sim::schedule::describe(&plan.triggered) {
+        println!("  trigger: {line}");
+    }
+}
+
+/// Run `s` with `seed`, print everything, write the outputs (plots if `plots`) and a repro file
+/// to `out`; returns the exit status. `run` and `replay` share it.
+pub fn report(s: &Scenario, text: &str, seed: u64, out: &Path, plots: bool) -> u8 {
     println!("seed={seed}");
-    println!("scenario={} ({})", s.name, path.display());
-    let outcome = match execute(&s, seed) {
+    println!("scenario={} ({})", s.name, s.path.display());
+    print_schedule(s, seed);
+    let outcome = match execute(s, seed) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {e}");
-            println!("replay: kafkasim run {} --seed {seed}", path.display());
+            println!("replay: kafkasim run {} --seed {seed}", s.path.display());
             return super::EXIT_FAILED;
         }
     };
     print!("{}", outcome.console);
     print!("{}", outcome.summary.to_text());
-    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("target/kafkasim").join(format!("{}-{seed}", s.name)));
-    match write_outputs(&out, &outcome, !args.no_plots) {
-        Ok(files) => println!("wrote {} files to {}", files.len(), out.display()),
+    let failed: Vec<String> =
+        outcome.summary.expectations.iter().filter(|c| !c.passed).map(|c| c.name.clone()).collect();
+    let repro = Repro::new(s, text, seed, &outcome.summary.trace_hash, failed.clone());
+    let written = write_outputs(out, &outcome, plots)
+        .and_then(|files| repro.save(&out.join("repro.toml")).map(|()| files.len() + 1));
+    match written {
+        Ok(n) => println!("wrote {n} files to {}", out.display()),
         Err(e) => {
             eprintln!("error: --out {}: {e}", out.display());
             return super::EXIT_BAD_INPUT;
@@ -105,10 +134,9 @@ pub fn run(args: &RunArgs, dir: &Path) -> u8 {
     let code = if outcome.summary.passed {
         super::EXIT_OK
     } else {
-        let failed: Vec<&str> =
-            outcome.summary.expectations.iter().filter(|c| !c.passed).map(|c| c.name.as_str()).collect();
         println!("FAILED: {}", failed.join(", "));
-        println!("replay: cargo run --release -- run {} --seed {seed}", path.display());
+        println!("replay: kafkasim replay {}", out.join("repro.toml").display());
+        println!("    or: kafkasim run {} --seed {seed}", s.path.display());
         super::EXIT_FAILED
     };
     println!("trace_hash={}", outcome.summary.trace_hash);

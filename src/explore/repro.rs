@@ -60,7 +60,7 @@ impl Repro {
 
     /// The file's text, with a header saying how to use it.
     pub fn to_toml(&self) -> String {
-        let body = toml::to_string(self).expect("a repro always serialises");
+        let body = toml::to_string_pretty(self).expect("a repro always serialises");
         format!("# kafkasim repro file: replay it with `kafkasim replay <this file>`\n{body}")
     }
 

@@ -69,9 +69,7 @@ pub fn shrink(
     let (base, start) = explicit(s, text, seed)?;
     let mut search = Search { base, seed, target, allowed: original.iter().cloned().collect(), runs: 0, on_run };
     if !search.fails(&start) {
-        return Err(format!(
-            "the run does not fail `{target}` with its faults made explicit; nothing to shrink"
-        ));
+        return Err(format!("the run does not fail `{target}` with its faults made explicit; nothing to shrink"));
     }
     let before = (start.faults.len(), start.counts.iter().sum(), start.duration);
     let mut best = start;
@@ -95,8 +93,8 @@ pub fn shrink(
 fn explicit(s: &Scenario, text: &str, seed: u64) -> Result<(Table, Candidate), String> {
     let mut base: Table = toml::from_str(text).map_err(|e| format!("the scenario is not TOML: {e}"))?;
     base.remove("faults");
-    let actions = match base.remove("actions") {
-        Some(Value::Array(a)) => a,
+    let actions = match base.get_mut("actions") {
+        Some(Value::Array(a)) => std::mem::take(a),
         _ => Vec::new(),
     };
     let is_fault = |v: &Value| {
@@ -105,6 +103,9 @@ fn explicit(s: &Scenario, text: &str, seed: u64) -> Result<(Table, Candidate), S
     };
     let (mut faults, others): (Vec<Value>, Vec<Value>) = actions.into_iter().partition(is_fault);
     base.insert("actions".into(), Value::Array(others));
+    if !base.contains_key("seed") {
+        base.insert("seed".into(), Value::Integer(0));
+    }
     let plan = crate::sim::schedule::plan(s, seed);
     faults.extend(plan.random.iter().map(action_table));
     let counts = s.producers.iter().map(|p| effective_count(p, s.duration)).collect();
@@ -122,9 +123,8 @@ fn effective_count(p: &crate::scenario::model::ProducerSpec, duration: SimDurati
 pub fn action_table(a: &ActionSpec) -> Value {
     let mut t = Table::new();
     t.insert("at".into(), Value::String(a.at.to_string()));
-    let names = |v: &[crate::scenario::model::NodeRef]| {
-        Value::Array(v.iter().map(|n| Value::String(n.to_string())).collect())
-    };
+    let names =
+        |v: &[crate::scenario::model::NodeRef]| Value::Array(v.iter().map(|n| Value::String(n.to_string())).collect());
     let mut put = |k: &str, v: Value| {
         t.insert(k.to_string(), v);
     };

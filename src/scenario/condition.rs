@@ -141,8 +141,12 @@ pub fn parse(text: &str) -> Result<Condition, ConditionError> {
         ("lag", [g, p]) if !g.is_empty() => {
             Quantity::Lag(GroupId(g.to_string()), partition(p).map_err(|m| ConditionError { at: arg_at, message: m })?)
         }
-        ("isr" | "leo" | "leader", _) => return bad(arg_at, format!("`{func}(...)` takes one partition, e.g. {func}(orders-0)")),
-        ("lag", _) => return bad(arg_at, "`lag(...)` takes a group and a partition, e.g. lag(billing, orders-0)".into()),
+        ("isr" | "leo" | "leader", _) => {
+            return bad(arg_at, format!("`{func}(...)` takes one partition, e.g. {func}(orders-0)"))
+        }
+        ("lag", _) => {
+            return bad(arg_at, "`lag(...)` takes a group and a partition, e.g. lag(billing, orders-0)".into())
+        }
         _ => return bad(start, format!("unknown function `{func}`: {GRAMMAR}")),
     };
     let (op, number) = comparison(rest).map_err(|m| ConditionError { at: rest_at, message: m })?;
@@ -157,9 +161,7 @@ pub fn parse(text: &str) -> Result<Condition, ConditionError> {
 fn partition(text: &str) -> Result<TopicPartition, String> {
     let parsed = text.rsplit_once('-').and_then(|(t, p)| Some((t, p.parse::<u32>().ok()?)));
     match parsed {
-        Some((t, p)) if !t.is_empty() => {
-            Ok(TopicPartition { topic: TopicName::new(t), partition: PartitionId(p) })
-        }
+        Some((t, p)) if !t.is_empty() => Ok(TopicPartition { topic: TopicName::new(t), partition: PartitionId(p) }),
         _ => Err(format!("`{text}` is not a partition: write TOPIC-P, e.g. orders-0")),
     }
 }

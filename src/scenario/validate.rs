@@ -221,7 +221,10 @@ fn condition(cx: &Ctx, w: &Spanned<String>, action: &Action) -> Res<Condition> {
     if !action.is_fault() {
         return cx.err(
             w.span(),
-            format!("`when` triggers only fault actions (crash, restart, partition, heal, slow, pause), not `{}`", action.describe()),
+            format!(
+                "`when` triggers only fault actions (crash, restart, partition, heal, slow, pause), not `{}`",
+                action.describe()
+            ),
         );
     }
     condition::parse(w.get_ref()).or_else(|e| {
@@ -247,7 +250,10 @@ fn check_triggers(
             Condition::Compare { quantity: Quantity::Lag(g, tp), .. } => (tp, Some(g)),
         };
         if !known.contains(&tp.topic) {
-            return cx.err(w.span(), format!("`when` names topic `{}`, which no [[topics]] entry or create-topic action creates", tp.topic));
+            return cx.err(
+                w.span(),
+                format!("`when` names topic `{}`, which no [[topics]] entry or create-topic action creates", tp.topic),
+            );
         }
         if let Some(g) = group {
             if !consumers.iter().any(|c| c.group.as_deref() == Some(g.0.as_str())) {
@@ -299,7 +305,9 @@ fn fault_kinds(cx: &Ctx, k: &Spanned<Vec<String>>) -> Res<Vec<FaultKind>> {
         match FaultKind::ALL.iter().find(|f| f.name() == name) {
             Some(f) if !kinds.contains(f) => kinds.push(*f),
             Some(_) => {}
-            None => return cx.err(k.span(), format!("unknown fault kind `{name}`; known: crash, partition, pause, slow")),
+            None => {
+                return cx.err(k.span(), format!("unknown fault kind `{name}`; known: crash, partition, pause, slow"))
+            }
         }
     }
     Ok(kinds)

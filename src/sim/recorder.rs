@@ -5,8 +5,8 @@
 
 use crate::trace::{Event, Trace};
 use crate::types::{GroupId, NodeName, Offset, SimTime, TopicPartition};
-use std::collections::BTreeMap;
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// How much of each run the trace keeps.

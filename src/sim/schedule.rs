@@ -33,8 +33,7 @@ pub struct FaultPlan {
 pub fn plan(scenario: &Scenario, seed: u64) -> FaultPlan {
     let random = scenario.random_faults.as_ref().map(|r| draw(r, seed)).unwrap_or_default();
     let faults = scenario.actions.iter().filter(|a| a.action.is_fault());
-    let (triggered, mut timed): (Vec<ActionSpec>, Vec<ActionSpec>) =
-        faults.cloned().partition(|a| a.trigger.is_some());
+    let (triggered, mut timed): (Vec<ActionSpec>, Vec<ActionSpec>) = faults.cloned().partition(|a| a.trigger.is_some());
     timed.extend(random.iter().cloned());
     // Stable: at equal times, scripted faults keep their file order and come first.
     timed.sort_by_key(|a| a.at);
@@ -73,7 +72,13 @@ fn uniform(rng: &mut ChaCha8Rng, (lo, hi): (SimDuration, SimDuration)) -> SimDur
 }
 
 /// One fault as its start action and (except for a pause) the action that undoes it.
-fn fault(kind: FaultKind, node: NodeRef, start: SimDuration, end: SimDuration, latency: SimDuration) -> Vec<ActionSpec> {
+fn fault(
+    kind: FaultKind,
+    node: NodeRef,
+    start: SimDuration,
+    end: SimDuration,
+    latency: SimDuration,
+) -> Vec<ActionSpec> {
     let length = SimDuration(end.0 - start.0);
     match kind {
         FaultKind::Crash => {
