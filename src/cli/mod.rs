@@ -5,6 +5,7 @@
 //! scenario file, a flag, a seed), with an error naming where and why.
 
 pub mod bench;
+pub mod explain;
 pub mod list;
 pub mod replay;
 pub mod run;
@@ -40,6 +41,8 @@ pub enum Command {
     Replay(replay::ReplayArgs),
     /// Shrink a failing repro to the smallest scenario that still fails the same check.
     Shrink(shrink::ShrinkArgs),
+    /// Tell the story of a run's failed checks, from its output folder or a repro file.
+    Explain(explain::ExplainArgs),
     /// Measure simulation speed on a standard workload.
     Bench(bench::BenchArgs),
 }
@@ -63,6 +66,7 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => sweep::run(&args, &dir),
         Command::Replay(args) => replay::run(&args),
         Command::Shrink(args) => shrink::run(&args),
+        Command::Explain(args) => explain::run(&args),
         Command::Bench(args) => bench::run(&args),
     };
     ExitCode::from(code)
