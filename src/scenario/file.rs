@@ -178,6 +178,9 @@ pub struct ActionFile {
     /// A state trigger for a fault action: `"isr(orders-0) == 1"` (see `scenario::condition`).
     #[serde(default)]
     pub when: Option<Spanned<String>>,
+    /// With `when`: fire this long after the condition first holds (default: at once).
+    #[serde(default)]
+    pub delay: Option<Spanned<String>>,
     /// What: `create-topic`, `delete-topic`, `list-topics`, `set-config`, `dump-log`.
     #[serde(rename = "do")]
     pub action: Spanned<String>,

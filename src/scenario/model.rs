@@ -137,12 +137,14 @@ pub struct ActionSpec {
     pub action: Action,
     /// Fire the first time this holds (after `at`) rather than at `at`.
     pub trigger: Option<Condition>,
+    /// With a trigger: how long after the condition first holds the action fires.
+    pub delay: SimDuration,
 }
 
 impl ActionSpec {
     /// An action at a fixed time.
     pub fn at(at: SimDuration, action: Action) -> ActionSpec {
-        ActionSpec { at, action, trigger: None }
+        ActionSpec { at, action, trigger: None, delay: SimDuration::ZERO }
     }
 }
 

@@ -210,7 +210,12 @@ fn actions(cx: &Ctx, raw: &[Spanned<ActionFile>], cluster: &ClusterSpec) -> Res<
         };
         let action = action(cx, r, cluster)?;
         let trigger = r.when.as_ref().map(|w| condition(cx, w, &action)).transpose()?;
-        out.push(ActionSpec { at, action, trigger });
+        let delay = match (&r.delay, &trigger) {
+            (None, _) => SimDuration::ZERO,
+            (Some(d), Some(_)) => cx.duration(d)?,
+            (Some(d), None) => return cx.err(d.span(), "`delay` only goes with `when = \"...\"`"),
+        };
+        out.push(ActionSpec { at, action, trigger, delay });
     }
     out.sort_by_key(|a| a.at);
     Ok(out)

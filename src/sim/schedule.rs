@@ -101,6 +101,9 @@ pub fn describe(actions: &[ActionSpec]) -> Vec<String> {
     actions
         .iter()
         .map(|a| match &a.trigger {
+            Some(c) if a.delay > SimDuration::ZERO => {
+                format!("when {c} (from {}), {} later: {}", a.at, a.delay, a.action.describe())
+            }
             Some(c) => format!("when {c} (from {}): {}", a.at, a.action.describe()),
             None => format!("{} {}", a.at, a.action.describe()),
         })

@@ -44,6 +44,8 @@ struct Armed {
     spec: ActionSpec,
     /// For `leader(tp) changed`: the leader when watching started (set on the first look).
     baseline: Option<Option<BrokerId>>,
+    /// When the condition first held plus the delay: the action fires then.
+    due: Option<SimTime>,
 }
 
 /// The run's armed triggers.
@@ -56,7 +58,7 @@ impl Triggers {
     /// Arm these triggered actions.
     pub fn new(actions: Vec<ActionSpec>) -> Triggers {
         assert!(actions.iter().all(|a| a.trigger.is_some()), "only triggered actions are armed");
-        Triggers { armed: actions.into_iter().map(|spec| Armed { spec, baseline: None }).collect() }
+        Triggers { armed: actions.into_iter().map(|spec| Armed { spec, baseline: None, due: None }).collect() }
     }
 
     /// Whether any trigger is still waiting.
@@ -76,7 +78,11 @@ impl Triggers {
         let mut fired = Vec::new();
         let mut i = 0;
         while i < self.armed.len() {
-            if SimTime::ZERO.plus(self.armed[i].spec.at) <= now && holds(&mut self.armed[i], view) {
+            let a = &mut self.armed[i];
+            if a.due.is_none() && SimTime::ZERO.plus(a.spec.at) <= now && holds(a, view) {
+                a.due = Some(now.plus(a.spec.delay));
+            }
+            if a.due.is_some_and(|due| due <= now) {
                 fired.push(self.armed.remove(i).spec);
             } else {
                 i += 1;
@@ -114,7 +120,12 @@ mod tests {
 
     fn armed(when: &str) -> Triggers {
         let action = Action::Crash(NodeRef::Name(NodeName("broker-1".into())));
-        Triggers::new(vec![ActionSpec { at: SimDuration::ZERO, action, trigger: Some(parse(when).unwrap()) }])
+        Triggers::new(vec![ActionSpec {
+            at: SimDuration::ZERO,
+            action,
+            trigger: Some(parse(when).unwrap()),
+            delay: SimDuration::ZERO,
+        }])
     }
 
     fn tp() -> TopicPartition {
