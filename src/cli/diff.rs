@@ -276,7 +276,9 @@ fn check_word(checks: &[crate::check::CheckResult], name: &str, yes: &str, no: &
 pub fn table_text(name: &str, seed: u64, labels: &[String], rows: &[Row]) -> String {
     let name_width = rows.iter().map(|r| r.name.len()).chain(["figure".len()]).max().unwrap_or(0);
     let widths: Vec<usize> = (0..labels.len())
-        .map(|i| rows.iter().map(|r| r.values.get(i).map_or(0, String::len)).chain([labels[i].len()]).max().unwrap_or(0))
+        .map(|i| {
+            rows.iter().map(|r| r.values.get(i).map_or(0, String::len)).chain([labels[i].len()]).max().unwrap_or(0)
+        })
         .collect();
     let line = |mark: &str, first: &str, cells: &[String]| {
         let mut l = format!("{mark} {first:<name_width$}");

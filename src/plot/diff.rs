@@ -96,14 +96,8 @@ pub fn throughput_csv(data: &DiffThroughput) -> String {
     let mut out = String::from("time_s,variant,kind,records_per_s\n");
     for line in &data.lines {
         for (i, &count) in line.counts.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "{:.3},{},{},{:.3}",
-                data.start_s(i),
-                line.variant,
-                line.kind.as_str(),
-                data.rate(count)
-            );
+            let _ =
+                writeln!(out, "{:.3},{},{},{:.3}", data.start_s(i), line.variant, line.kind.as_str(), data.rate(count));
         }
     }
     out
@@ -170,7 +164,8 @@ pub fn render(runs: &[Run<'_>], out_dir: &Path) -> Result<Vec<PathBuf>, PlotErro
     let data = throughput(runs);
     let lags = lag(runs);
     let variants: Vec<String> = runs.iter().map(|(v, _)| v.clone()).collect();
-    let mut written = render_figure(&ThroughputFigure { data: &data, variants: &variants }, out_dir, "diff-throughput")?;
+    let mut written =
+        render_figure(&ThroughputFigure { data: &data, variants: &variants }, out_dir, "diff-throughput")?;
     if !lags.is_empty() {
         let end = data.end.as_secs_f64();
         written.extend(render_figure(&LagFigure { lines: &lags, variants: &variants, end }, out_dir, "diff-lag")?);
@@ -197,6 +192,15 @@ fn x_end(end_s: f64) -> f64 {
         end_s
     } else {
         1.0
+    }
+}
+
+/// A y tick label: whole numbers, unless the axis is so short that tenths matter.
+fn count_label(value: f64, y_top: f64) -> String {
+    if y_top >= 10.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}")
     }
 }
 
@@ -247,6 +251,7 @@ impl ThroughputFigure<'_> {
             .axis_desc_style(font::text(14.0))
             .x_desc("simulated time (s)")
             .y_desc("records/s")
+            .y_label_formatter(&|v| count_label(*v, y_top))
             .draw()?;
         let mut entries = Vec::new();
         for line in self.data.lines.iter().filter(|l| l.kind == kind) {
@@ -297,6 +302,7 @@ impl Figure for LagFigure<'_> {
             .axis_desc_style(font::text(14.0))
             .x_desc("simulated time (s)")
             .y_desc("lag (records)")
+            .y_label_formatter(&|v| count_label(*v, y_top))
             .draw()?;
         let mut entries = Vec::new();
         for line in self.lines {

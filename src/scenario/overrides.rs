@@ -16,7 +16,7 @@
 //! against the flag the user typed rather than against generated text.
 
 use super::config::{self, KeySpec};
-use super::{ScenarioError, Scenario};
+use super::{Scenario, ScenarioError};
 use miette::Diagnostic;
 use std::path::Path;
 use thiserror::Error;
@@ -274,7 +274,11 @@ pub fn apply_to_text(text: &str, name: &str, key: &str, value: &str) -> Result<(
     }
     if applied.targets.is_empty() {
         let kinds: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
-        return Err(OverrideError::NoTarget { key: key.to_string(), kinds: kinds.join("/"), scenario: name.to_string() });
+        return Err(OverrideError::NoTarget {
+            key: key.to_string(),
+            kinds: kinds.join("/"),
+            scenario: name.to_string(),
+        });
     }
     let new_text = toml::to_string(&table).map_err(|e| unreadable(e.to_string()))?;
     Ok((new_text, applied))
