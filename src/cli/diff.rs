@@ -119,9 +119,8 @@ pub fn run(args: &RunArgs, spec: &DiffSpec, dir: &Path) -> u8 {
         }
         outcomes.push((p.label.clone(), outcome));
     }
-    let labels: Vec<String> = outcomes.iter().map(|(l, _)| l.clone()).collect();
     let summaries: Vec<&Summary> = outcomes.iter().map(|(_, o)| &o.summary).collect();
-    print!("{}", table_text(&name, seed, &labels, &rows(&summaries)));
+    print!("{}", table_text(&name, seed, &spec.key, &spec.values, &rows(&summaries)));
     if !args.no_plots {
         let runs: Vec<crate::plot::diff::Run<'_>> = outcomes.iter().map(|(l, o)| (l.clone(), &o.trace)).collect();
         match crate::plot::diff::render(&runs, &out) {
@@ -272,9 +271,10 @@ fn check_word(checks: &[crate::check::CheckResult], name: &str, yes: &str, no: &
 }
 
 /// The comparison as aligned text: a header, then a row per figure with `*` where the variants
-/// differ.
-pub fn table_text(name: &str, seed: u64, labels: &[String], rows: &[Row]) -> String {
-    let name_width = rows.iter().map(|r| r.name.len()).chain(["figure".len()]).max().unwrap_or(0);
+/// differ. Columns are headed by the values alone (the key heads the first column), so a long
+/// key does not make every column wide.
+pub fn table_text(name: &str, seed: u64, key: &str, labels: &[String], rows: &[Row]) -> String {
+    let name_width = rows.iter().map(|r| r.name.len()).chain([key.len()]).max().unwrap_or(0);
     let widths: Vec<usize> = (0..labels.len())
         .map(|i| {
             rows.iter().map(|r| r.values.get(i).map_or(0, String::len)).chain([labels[i].len()]).max().unwrap_or(0)
@@ -289,7 +289,7 @@ pub fn table_text(name: &str, seed: u64, labels: &[String], rows: &[Row]) -> Str
     };
     let mut s = String::new();
     let _ = writeln!(s, "== diff: {name} (seed {seed}); * marks figures that differ ==");
-    let _ = writeln!(s, "{}", line(" ", "figure", labels));
+    let _ = writeln!(s, "{}", line(" ", key, labels));
     for r in rows {
         let _ = writeln!(s, "{}", line(if r.differs() { "*" } else { " " }, &r.name, &r.values));
     }
@@ -319,12 +319,12 @@ mod tests {
             Row { name: "lost_acked".into(), values: vec!["3".into(), "0".into()] },
         ];
         assert!(!rows[0].differs() && rows[1].differs());
-        let text = table_text("s", 7, &["acks=1".into(), "acks=all".into()], &rows);
+        let text = table_text("s", 7, "acks", &["1".into(), "all".into()], &rows);
         let expected = [
             "== diff: s (seed 7); * marks figures that differ ==",
-            "  figure      acks=1  acks=all",
-            "  sent        10      10",
-            "* lost_acked  3       0",
+            "  acks        1   all",
+            "  sent        10  10",
+            "* lost_acked  3   0",
         ];
         assert_eq!(text, expected.map(|l| format!("{l}\n")).concat());
     }
