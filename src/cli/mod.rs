@@ -5,6 +5,7 @@
 //! scenario file, a flag, a seed), with an error naming where and why.
 
 pub mod bench;
+pub mod diff;
 pub mod explain;
 pub mod list;
 pub mod replay;

@@ -27,6 +27,10 @@ pub struct RunArgs {
     /// Do not write plots (faster).
     #[arg(long)]
     pub no_plots: bool,
+    /// Run once per value of one config key with the same seed and compare the runs side by
+    /// side, e.g. `--diff acks=1,all` (see `cli::diff`).
+    #[arg(long, value_name = "KEY=V1,V2", value_parser = super::diff::parse_diff)]
+    pub diff: Option<super::diff::DiffSpec>,
 }
 
 /// A seed is a whole number from 0 to 2^64-1; say so rather than "invalid digit".
@@ -75,6 +79,9 @@ fn write_outputs(out: &Path, o: &RunOutcome, plots: bool) -> Result<Vec<PathBuf>
 
 /// Run the subcommand; returns the exit status.
 pub fn run(args: &RunArgs, dir: &Path) -> u8 {
+    if let Some(spec) = &args.diff {
+        return super::diff::run(args, spec, dir);
+    }
     let path = match scenario::find(&args.scenario, dir) {
         Ok(p) => p,
         Err(e) => return super::report_bad_input(e),

@@ -83,6 +83,7 @@
 //! bundled DejaVu Sans so rendering needs no system fonts.
 
 pub mod assignment;
+pub mod diff;
 pub mod font;
 pub mod group_series;
 pub mod lag;

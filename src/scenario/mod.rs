@@ -14,6 +14,7 @@ pub mod duration;
 pub mod error;
 pub mod file;
 pub mod model;
+pub mod overrides;
 pub mod validate;
 
 pub use error::ScenarioError;
