@@ -66,6 +66,7 @@ fn failure_scenarios_meet_their_expectations_on_many_seeds() {
         "power-loss-fsync",
         "gc-pause",
         "controller-failover",
+        "isr-trigger",
     ];
     for name in names {
         let s = scenario::load(&dir.join(format!("{name}.toml"))).expect("valid scenario");
