@@ -20,12 +20,8 @@ pub struct ExplainArgs {
 
 /// Run the subcommand; returns the exit status (0 once explained, whatever the run's verdict).
 pub fn run(args: &ExplainArgs) -> u8 {
-    let repro = match Repro::load(&args.run) {
-        Ok(r) => r,
-        Err(e) => return super::report_bad_input(e),
-    };
-    let s = match repro.load_scenario(&args.run) {
-        Ok(s) => s,
+    let (repro, s) = match Repro::load_with_scenario(&args.run) {
+        Ok(v) => v,
         Err(e) => return super::report_bad_input(e),
     };
     println!("seed={}", repro.seed);

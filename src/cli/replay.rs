@@ -24,12 +24,8 @@ pub struct ReplayArgs {
 
 /// Run the subcommand; returns the exit status.
 pub fn run(args: &ReplayArgs) -> u8 {
-    let repro = match Repro::load(&args.repro) {
-        Ok(r) => r,
-        Err(e) => return super::report_bad_input(e),
-    };
-    let s = match repro.load_scenario(&args.repro) {
-        Ok(s) => s,
+    let (repro, s) = match Repro::load_with_scenario(&args.repro) {
+        Ok(v) => v,
         Err(e) => return super::report_bad_input(e),
     };
     if let Some(diff) = repro.build_difference() {

@@ -23,12 +23,8 @@ pub struct ShrinkArgs {
 
 /// Run the subcommand; returns the exit status (0 when a minimal failing scenario was written).
 pub fn run(args: &ShrinkArgs) -> u8 {
-    let repro = match Repro::load(&args.repro) {
-        Ok(r) => r,
-        Err(e) => return super::report_bad_input(e),
-    };
-    let s = match repro.load_scenario(&args.repro) {
-        Ok(s) => s,
+    let (repro, s) = match Repro::load_with_scenario(&args.repro) {
+        Ok(v) => v,
         Err(e) => return super::report_bad_input(e),
     };
     let target = match args.check.clone().or_else(|| repro.failed.first().cloned()) {

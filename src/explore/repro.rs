@@ -89,6 +89,14 @@ impl Repro {
         })
     }
 
+    /// Read a repro (file or run folder) and its embedded scenario: what replay, explain and
+    /// shrink all start from.
+    pub fn load_with_scenario(path: &Path) -> Result<(Repro, Scenario), ScenarioError> {
+        let repro = Repro::load(path)?;
+        let scenario = repro.load_scenario(path)?;
+        Ok((repro, scenario))
+    }
+
     /// The embedded scenario, checked like any scenario file.
     pub fn load_scenario(&self, file: &Path) -> Result<Scenario, ScenarioError> {
         let shown = format!("{} (its embedded scenario)", file.display());
