@@ -39,6 +39,7 @@ pub mod check;
 pub mod cli;
 pub mod client;
 pub mod controller;
+pub mod exercises;
 pub mod explore;
 pub mod group;
 pub mod log;

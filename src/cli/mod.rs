@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod diff;
+pub mod exercise;
 pub mod explain;
 pub mod list;
 pub mod replay;
@@ -46,6 +47,8 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Measure simulation speed on a standard workload.
     Bench(bench::BenchArgs),
+    /// Grade a classroom exercise (`exercise list` shows them).
+    Exercise(exercise::ExerciseArgs),
 }
 
 /// Exit status for a run that met its expectations.
@@ -69,6 +72,7 @@ pub fn main() -> ExitCode {
         Command::Shrink(args) => shrink::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Exercise(args) => exercise::run(&args),
     };
     ExitCode::from(code)
 }

@@ -1,0 +1,112 @@
+//! Exercise `election`: choosing a new partition leader, cleanly or not.
+//!
+//! When a leader is fenced, the controller picks the first replica, in assignment order, that
+//! is alive and in the ISR: it has every committed record (a *clean* election). If no ISR
+//! member is alive, `unclean.leader.election.enable=true` lets the first live replica lead
+//! anyway, and the ISR becomes just that replica: the partition is available again, at the
+//! price of the committed records that replica lacks. With the setting off (Kafka's default)
+//! the partition stays offline until an ISR member returns.
+//!
+//! The oracle mirrors the controller's private `Controller::elect`
+//! (`src/controller/election.rs`) rule for rule, as a pure function: the controller's own
+//! unit tests drive the real one through the classic cases.
+
+mod reference;
+mod student;
+
+use super::{expect_eq, grade_cases, Exercise, GradeOptions, Verdict, Which};
+use crate::types::BrokerId;
+use rand::Rng;
+use std::collections::BTreeSet;
+
+/// The catalogue entry.
+pub const EXERCISE: Exercise = Exercise {
+    name: "election",
+    summary: "elect a partition leader from the ISR; unclean election only when allowed",
+    student_file: "src/exercises/election/student.rs",
+    hint: "clean: the first replica in assignment order that is live AND in the ISR, ISR unchanged; \
+           none: if unclean is allowed, the first live replica, ISR = [it]; else no leader, ISR unchanged",
+    grade,
+};
+
+/// The outcome of an election.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Election {
+    /// The new leader, or `None`: the partition is offline.
+    pub leader: Option<BrokerId>,
+    /// The ISR after the election.
+    pub isr: Vec<BrokerId>,
+}
+
+impl std::fmt::Display for Election {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.leader {
+            Some(l) => write!(f, "leader {l}, isr {}", crate::trace::fmt_brokers(&self.isr)),
+            None => write!(f, "no leader (offline), isr {}", crate::trace::fmt_brokers(&self.isr)),
+        }
+    }
+}
+
+type ElectFn = fn(&[BrokerId], &[BrokerId], &BTreeSet<BrokerId>, bool) -> Election;
+
+fn grade(opts: &GradeOptions) -> Verdict {
+    let chosen: ElectFn = match opts.which {
+        Which::Student => student::elect,
+        Which::Reference => reference::elect,
+    };
+    grade_cases(EXERCISE.name, opts, |seed| {
+        let (replicas, isr, live, unclean) = draw_case(seed);
+        let expected = oracle(&replicas, &isr, &live, unclean);
+        let got = chosen(&replicas, &isr, &live, unclean);
+        let live_list: Vec<BrokerId> = live.iter().copied().collect();
+        let case = format!(
+            "replicas {}, isr {}, live {}, unclean.leader.election.enable={unclean}",
+            crate::trace::fmt_brokers(&replicas),
+            crate::trace::fmt_brokers(&isr),
+            crate::trace::fmt_brokers(&live_list)
+        );
+        expect_eq(&case, &expected, &got)
+    })
+}
+
+/// `Controller::elect`'s choice, as a pure function.
+fn oracle(replicas: &[BrokerId], isr: &[BrokerId], live: &BTreeSet<BrokerId>, unclean: bool) -> Election {
+    if let Some(l) = replicas.iter().copied().find(|b| live.contains(b) && isr.contains(b)) {
+        return Election { leader: Some(l), isr: isr.to_vec() };
+    }
+    match replicas.iter().copied().find(|b| live.contains(b)) {
+        Some(l) if unclean => Election { leader: Some(l), isr: vec![l] },
+        _ => Election { leader: None, isr: isr.to_vec() },
+    }
+}
+
+/// 1 to 5 replicas in a shuffled assignment order, an ISR that is a non-empty subset of them,
+/// a set of live brokers (often missing every ISR member), and the unclean setting.
+fn draw_case(seed: u64) -> (Vec<BrokerId>, Vec<BrokerId>, BTreeSet<BrokerId>, bool) {
+    let mut rng = super::case_rng(seed);
+    let n = rng.random_range(1..=5u32);
+    let mut replicas: Vec<BrokerId> = (1..=n).map(BrokerId).collect();
+    for i in (1..replicas.len()).rev() {
+        replicas.swap(i, rng.random_range(0..=i));
+    }
+    let mut isr: Vec<BrokerId> = replicas.iter().copied().filter(|_| rng.random_bool(0.5)).collect();
+    if isr.is_empty() {
+        isr.push(replicas[rng.random_range(0..replicas.len())]);
+    }
+    let isr_dead = rng.random_bool(0.5);
+    let live: BTreeSet<BrokerId> =
+        replicas.iter().copied().filter(|b| !(isr_dead && isr.contains(b)) && rng.random_bool(0.6)).collect();
+    (replicas, isr, live, rng.random_bool(0.5))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reference_passes_and_the_starter_fails() {
+        let opts = |which| GradeOptions { which, seed: None, file: None };
+        assert!(matches!(grade(&opts(Which::Reference)), Verdict::Pass { .. }));
+        assert!(matches!(grade(&opts(Which::Student)), Verdict::Fail { .. }));
+    }
+}

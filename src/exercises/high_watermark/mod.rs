@@ -1,0 +1,93 @@
+//! Exercise `high-watermark`: how far a partition is committed.
+//!
+//! The high watermark is the smallest log end offset among the in-sync replicas, the leader's
+//! own included: every ISR member has every record below it, so it survives any clean leader
+//! change. Consumers read only below it, and `acks=all` is answered once it passes a record.
+//! A replica outside the ISR does not hold it back (that is what leaving the ISR is for); a
+//! follower the leader has not heard from yet counts as having nothing.
+//!
+//! The oracle is the simulator's own [`crate::replication::isr::high_watermark`].
+
+mod reference;
+mod student;
+
+use super::{expect_eq, grade_cases, Exercise, GradeOptions, Verdict, Which};
+use crate::replication::isr::{high_watermark, FollowerProgress};
+use crate::types::{BrokerId, Offset, SimTime};
+use rand::Rng;
+use std::collections::BTreeMap;
+
+/// The catalogue entry.
+pub const EXERCISE: Exercise = Exercise {
+    name: "high-watermark",
+    summary: "compute the high watermark: the smallest log end offset over the ISR",
+    student_file: "src/exercises/high_watermark/student.rs",
+    hint: "only ISR members count, the leader included (its LEO is leader_leo); an ISR follower missing \
+           from follower_leos has fetched nothing yet: offset 0",
+    grade,
+};
+
+type HwFn = fn(BrokerId, Offset, &[BrokerId], &BTreeMap<BrokerId, Offset>) -> Offset;
+
+fn grade(opts: &GradeOptions) -> Verdict {
+    let chosen: HwFn = match opts.which {
+        Which::Student => student::high_watermark,
+        Which::Reference => reference::high_watermark,
+    };
+    grade_cases(EXERCISE.name, opts, |seed| {
+        let (leader, leader_leo, isr, leos) = draw_case(seed);
+        let progress: BTreeMap<BrokerId, FollowerProgress> = leos
+            .iter()
+            .map(|(b, leo)| {
+                let p = FollowerProgress {
+                    log_end_offset: *leo,
+                    last_caught_up: SimTime::ZERO,
+                    previous_fetch: (Offset(0), SimTime::ZERO),
+                };
+                (*b, p)
+            })
+            .collect();
+        let expected = high_watermark(leader, leader_leo, &isr, &progress);
+        let got = chosen(leader, leader_leo, &isr, &leos);
+        let case = format!(
+            "leader {leader} with log end offset {leader_leo}, isr {}, follower log end offsets {}",
+            crate::trace::fmt_brokers(&isr),
+            show_leos(&leos)
+        );
+        expect_eq(&case, &expected, &got)
+    })
+}
+
+/// A leader among 2 to 5 replicas, its ISR (itself and some followers), and what it knows of
+/// each follower's log end offset (never past its own; sometimes nothing yet).
+fn draw_case(seed: u64) -> (BrokerId, Offset, Vec<BrokerId>, BTreeMap<BrokerId, Offset>) {
+    let mut rng = super::case_rng(seed);
+    let replicas: Vec<BrokerId> = (1..=rng.random_range(2..=5)).map(BrokerId).collect();
+    let leader = replicas[rng.random_range(0..replicas.len())];
+    let leader_leo = rng.random_range(0..200u64);
+    let isr: Vec<BrokerId> = replicas.iter().copied().filter(|b| *b == leader || rng.random_bool(0.6)).collect();
+    let mut leos = BTreeMap::new();
+    for b in replicas.iter().copied().filter(|b| *b != leader) {
+        if rng.random_bool(0.85) {
+            leos.insert(b, Offset(rng.random_range(0..=leader_leo)));
+        }
+    }
+    (leader, Offset(leader_leo), isr, leos)
+}
+
+fn show_leos(leos: &BTreeMap<BrokerId, Offset>) -> String {
+    let parts: Vec<String> = leos.iter().map(|(b, o)| format!("{b}:{o}")).collect();
+    format!("{{{}}}", parts.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reference_passes_and_the_starter_fails() {
+        let opts = |which| GradeOptions { which, seed: None, file: None };
+        assert!(matches!(grade(&opts(Which::Reference)), Verdict::Pass { .. }));
+        assert!(matches!(grade(&opts(Which::Student)), Verdict::Fail { .. }));
+    }
+}
