@@ -68,9 +68,9 @@ fn grade(opts: &GradeOptions) -> Verdict {
             );
             return Verdict::Fail { seed, detail, replay: replay(seed) };
         }
-        lost.push(format!("{seed}: {}", summary.lost_acked));
+        lost.push(format!("seed {seed}: {}", summary.lost_acked));
     }
-    Verdict::Pass { detail: format!("lost_acked > 0 on every seed; seed: lost = {}", lost.join(", ")) }
+    Verdict::Pass { detail: format!("acknowledged records lost on every seed: {}", lost.join(", ")) }
 }
 
 /// Compare everything but the editable keys with the reference file; `Err` names what differs.

@@ -18,7 +18,7 @@
 //! that replays exactly that case:
 //!
 //! ```text
-//! FAIL partitioner: seed 1: key "user-58", 7 partitions: expected 3, got 5
+//! FAIL partitioner: seed 1: key "user-984", 36 partitions: expected 35, got 9
 //! replay: kafkasim exercise partitioner --seed 1
 //! ```
 //!
