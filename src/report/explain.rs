@@ -326,16 +326,42 @@ fn copies_before(
     time: SimTime,
     leader: Option<&NodeName>,
 ) -> BTreeSet<NodeName> {
-    entries
-        .iter()
-        .take_while(|e| e.time <= time)
-        .filter(|e| Some(&e.node) != leader)
-        .filter(|e| {
-            matches!(&e.event, Event::Replicated { tp, base_offset, count }
-            if *tp == r.tp && base_offset.0 <= r.offset.0 && r.offset.0 < base_offset.0 + count)
-        })
-        .map(|e| e.node.clone())
-        .collect()
+    // After the first election following the acknowledgement the offset may have been handed
+    // to another record: only copies made before it are copies of *this* record.
+    let election = entries.iter().find_map(|e| match &e.event {
+        Event::LeaderElected { tp, .. } if *tp == r.tp && e.time > r.at => Some(e.time),
+        _ => None,
+    });
+    let cutoff = election.map_or(time, |t| t.min(time));
+    let mut holders = BTreeSet::new();
+    for e in entries.iter().take_while(|e| e.time <= time).filter(|e| Some(&e.node) != leader) {
+        match &e.event {
+            Event::Replicated { tp, base_offset, count }
+                if e.time <= cutoff
+                    && *tp == r.tp
+                    && base_offset.0 <= r.offset.0
+                    && r.offset.0 < base_offset.0 + count =>
+            {
+                holders.insert(e.node.clone());
+            }
+            Event::Appended { tp, ids, .. } if *tp == r.tp && ids.contains(&r.id) => {
+                holders.insert(e.node.clone());
+            }
+            // A truncation below the record drops the copy.
+            Event::Truncated { tp, to, .. } if *tp == r.tp && to.0 <= r.offset.0 => {
+                holders.remove(&e.node);
+            }
+            _ => {}
+        }
+    }
+    holders
+}
+
+/// Whether `node` appended the record itself (as its leader).
+fn appended_by(entries: &[TraceEntry], r: &AckedRecord, node: &NodeName) -> bool {
+    entries.iter().any(|e| {
+        e.node == *node && matches!(&e.event, Event::Appended { tp, ids, .. } if *tp == r.tp && ids.contains(&r.id))
+    })
 }
 
 /// Faults, elections and truncations after the acknowledgement, as steps. Returns the
@@ -396,7 +422,9 @@ fn election_text(
     let node = NodeName(format!("broker-{leader}"));
     let had = copies_before(entries, r, time, None).contains(&node);
     let copy = if had {
-        format!("broker-{leader} had copied offset {}", r.offset)
+        format!("broker-{leader} held a copy of {}", r.id)
+    } else if appended_by(entries, r, &node) {
+        format!("broker-{leader} had appended {} but had since truncated it away", r.id)
     } else {
         let end = last_copied_end(entries, &r.tp, &node, time);
         format!("broker-{leader} never had {} (its copy of {} ended at offset {end})", r.id, r.tp)
