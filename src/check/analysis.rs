@@ -206,13 +206,14 @@ impl Analysis {
                 self.partitions.retain(|tp, _| tp.topic != *topic);
             }
             Event::LogEnd { tp, is_leader, ids, log_start_offset, high_watermark, log_end_offset, .. } => {
-                // Trust the controller over a broker that may not know it was deposed.
-                let elected = match self.leaders.get(tp) {
+                // Trust the controller over the brokers: a broker may not know it was deposed,
+                // or not yet know it was elected; the elected leader's log is the one the
+                // partition converges to.
+                let is_leader = &match self.leaders.get(tp) {
                     Some(Some(b)) => *node == NodeName::broker(*b),
                     Some(None) => false,
-                    None => true,
+                    None => *is_leader,
                 };
-                let is_leader = &(*is_leader && elected);
                 let p = self.partition(tp);
                 let log = FinalLog {
                     node: node.clone(),

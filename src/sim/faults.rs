@@ -4,7 +4,8 @@
 //! would see a FIN and react at once. So a *hard* crash here is a network partition of the
 //! host from everyone, then `crash`; `restart` brings the host software back (on the same
 //! core, whose logs are its disk) and repairs its links. `partition`/`heal` cut and repair
-//! links, `slow` changes link latency, and `pause` stops a host's loop for a while, like a long
+//! links (a two-way cut holds messages until the heal, as TCP's retransmissions would deliver
+//! them; a one-way cut drops them), `slow` changes link latency, and `pause` stops a host's loop for a while, like a long
 //! garbage-collection pause.
 
 use super::NodeHandle;
@@ -22,6 +23,8 @@ pub struct Faults {
     controllers: Vec<(NodeName, Rc<RefCell<Controller>>)>,
     crashed: BTreeSet<NodeName>,
     cuts: BTreeSet<(NodeName, NodeName)>,
+    /// The two-way cuts among `cuts`: their messages are held, not dropped (see `partition`).
+    held: BTreeSet<(NodeName, NodeName)>,
     cluster: ClusterSpec,
 }
 
@@ -33,7 +36,14 @@ impl Faults {
         cluster: ClusterSpec,
     ) -> Faults {
         assert!(!controllers.is_empty(), "a cluster has at least one controller");
-        Faults { hosts, controllers, crashed: BTreeSet::new(), cuts: BTreeSet::new(), cluster }
+        Faults {
+            hosts,
+            controllers,
+            crashed: BTreeSet::new(),
+            cuts: BTreeSet::new(),
+            held: BTreeSet::new(),
+            cluster,
+        }
     }
 
     /// The live controller that is active (or, failing that, the first live one).
@@ -144,7 +154,11 @@ impl Faults {
                 if oneway {
                     sim.partition_oneway(x.as_str(), y.as_str());
                 } else {
-                    sim.partition(x.as_str(), y.as_str());
+                    // Real TCP retransmits: a cut link delays segments until it heals, it does
+                    // not lose them. (Dropping them would leave a gap that turmoil's in-order
+                    // streams never fill, jamming the connection for good after the heal.)
+                    sim.hold(x.as_str(), y.as_str());
+                    self.held.insert((x.clone(), y.clone()));
                     self.cuts.insert((y.clone(), x.clone()));
                 }
                 self.cuts.insert((x.clone(), y.clone()));
@@ -156,9 +170,14 @@ impl Faults {
 
     fn heal(&mut self, sim: &mut turmoil::Sim<'_>) -> String {
         let cuts = std::mem::take(&mut self.cuts);
+        let held = std::mem::take(&mut self.held);
         for (x, y) in &cuts {
             if !self.crashed.contains(x) && !self.crashed.contains(y) {
-                sim.repair_oneway(x.as_str(), y.as_str());
+                if held.contains(&(x.clone(), y.clone())) {
+                    sim.release(x.as_str(), y.as_str());
+                } else if !held.contains(&(y.clone(), x.clone())) {
+                    sim.repair_oneway(x.as_str(), y.as_str());
+                }
             }
         }
         let (lo, hi) = (self.cluster.latency_min, self.cluster.latency_max);
