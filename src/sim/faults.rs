@@ -36,14 +36,7 @@ impl Faults {
         cluster: ClusterSpec,
     ) -> Faults {
         assert!(!controllers.is_empty(), "a cluster has at least one controller");
-        Faults {
-            hosts,
-            controllers,
-            crashed: BTreeSet::new(),
-            cuts: BTreeSet::new(),
-            held: BTreeSet::new(),
-            cluster,
-        }
+        Faults { hosts, controllers, crashed: BTreeSet::new(), cuts: BTreeSet::new(), held: BTreeSet::new(), cluster }
     }
 
     /// The live controller that is active (or, failing that, the first live one).
