@@ -22,7 +22,7 @@
 //! replay: kafkasim exercise partitioner --seed 1
 //! ```
 //!
-//! Seeds, not wall time or `thread_rng`, pick the cases, so the verdict is the same on every
+//! Seeds, not wall time or an unseeded generator, pick the cases, so the verdict is the same on every
 //! machine and every run. A run exercise prints the scenario's seed and the `kafkasim run`
 //! command that shows the run the grader judged.
 //!
