@@ -40,6 +40,7 @@ pub mod range_assignor;
 pub mod roundrobin_assignor;
 pub mod truncation;
 
+use crate::scenario::error::line_col;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::fmt;
@@ -203,23 +204,9 @@ pub fn toml_error(shown_as: &str, text: &str, err: &toml::de::Error) -> String {
     format!("{shown_as}:{line}:{col}: {}", err.message().trim())
 }
 
-/// 1-based line and column of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn line_col_counts_from_one() {
-        assert_eq!(line_col("a = 1\nb = x\n", 10), (2, 5));
-        assert_eq!(line_col("", 0), (1, 1));
-    }
 
     #[test]
     fn names_are_unique() {
