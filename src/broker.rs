@@ -428,6 +428,11 @@ impl Broker {
                 let e = AdminError::new(ErrorCode::NotController, "send this to the controller");
                 vec![Output::Reply { conn, correlation, response: Response::Admin(AdminResponse::Error(e)) }]
             }
+            // A broker is not a notification gateway. Scenario validation only lets calls name
+            // declared services, so this is a wiring bug: make it loud in the trace.
+            Request::Notify(_) => vec![Output::Emit(Event::BadFrame {
+                error: "a Notify request reached a broker, which is not a gateway".to_string(),
+            })],
         }
     }
 

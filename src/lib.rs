@@ -16,6 +16,7 @@
 //! 3. [`controller`] and [`client`]: the controller's topic metadata and placement, and the
 //!    producer, consumer and admin client state machines (partitioner, batching, retries, fetch
 //!    positions).
+//!    [`app`] models the applications around Kafka (an order service, notification gateways).
 //! 4. [`broker`]: composes logs and request handling (with a service-time capacity model) for
 //!    one broker.
 //! 5. [`scenario`]: the scenario file schema and its validation.
@@ -34,6 +35,7 @@
 //! plots. Nothing above `sim` reads a clock, owns a socket or draws randomness of its own:
 //! time and randomness arrive as inputs, which is what makes every run replayable.
 
+pub mod app;
 pub mod broker;
 pub mod check;
 pub mod cli;

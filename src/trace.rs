@@ -210,6 +210,25 @@ pub enum Event {
         /// The peer.
         peer: NodeName,
     },
+    /// An order arrived at an order service (the seed's 订单系统).
+    OrderPlaced {
+        /// The order's id, `service#n`.
+        order: String,
+    },
+    /// An order service finished an order: the customer got an answer.
+    OrderDone {
+        /// The order's id.
+        order: String,
+        /// When it was placed (so its latency reads off this one line).
+        placed: SimTime,
+        /// Why it failed, if it did (the customer saw an error).
+        error: Option<String>,
+    },
+    /// A gateway outside Kafka sent a notification (an SMS, an e-mail).
+    Notified {
+        /// The message, naming its order.
+        message: String,
+    },
     /// The scenario injected a fault (`crash broker-2`, `partition [broker-1] | [broker-2]`, ...).
     Fault {
         /// What was done, resolved to node names.
@@ -470,6 +489,9 @@ impl Event {
             Event::RequestTimedOut { .. } => "request-timed-out",
             Event::BadFrame { .. } => "bad-frame",
             Event::Fault { .. } => "fault",
+            Event::OrderPlaced { .. } => "order-placed",
+            Event::OrderDone { .. } => "order-done",
+            Event::Notified { .. } => "notified",
             Event::ControllerElected { .. } => "controller-elected",
             Event::BrokerFenced { .. } => "broker-fenced",
             Event::BrokerUnfenced { .. } => "broker-unfenced",
@@ -620,6 +642,15 @@ impl fmt::Display for Event {
             Event::RequestTimedOut { peer } => write!(f, " peer={peer}"),
             Event::BadFrame { error } => write!(f, " error=\"{error}\""),
             Event::Fault { description } => write!(f, " {description}"),
+            Event::OrderPlaced { order } => write!(f, " order={order}"),
+            Event::OrderDone { order, placed, error } => {
+                write!(f, " order={order} placed={placed}")?;
+                match error {
+                    None => write!(f, " ok"),
+                    Some(e) => write!(f, " error=\"{e}\""),
+                }
+            }
+            Event::Notified { message } => write!(f, " message={message}"),
             Event::ControllerElected { term } => write!(f, " term={term}"),
             Event::BrokerFenced { broker } | Event::BrokerUnfenced { broker } => write!(f, " broker={broker}"),
             Event::LeaderElected { tp, leader, epoch, isr, reason } => {

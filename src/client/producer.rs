@@ -480,6 +480,16 @@ impl Producer {
         }
     }
 
+    /// `send()` one record now, for an application that decides when to send (the order
+    /// service) rather than following a workload. Returns the id the record will carry, so the
+    /// application can match its acknowledgement or failure in this producer's events.
+    pub fn enqueue(&mut self, key: Option<bytes::Bytes>, value: bytes::Bytes) -> RecordId {
+        assert!(self.workload.is_done(), "enqueue is for producers without a workload of their own");
+        let id = RecordId { producer: self.index, seq: self.next_seq + self.workload.fed() as u64 };
+        self.workload.push(key, value);
+        id
+    }
+
     /// The partition a record with `key` would go to, given current metadata (for tests).
     pub fn partition_for(&mut self, key: Option<&[u8]>) -> Option<PartitionId> {
         let n = self.partitions()?;

@@ -9,6 +9,7 @@ use crate::types::{SimDuration, SimTime};
 use bytes::Bytes;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::collections::VecDeque;
 
 /// Where a producer's keys come from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,13 +64,26 @@ pub struct WorkloadCursor {
     rng: ChaCha8Rng,
     generated: u64,
     next_at: SimTime,
+    /// Records an application handed over itself (see [`WorkloadCursor::push`]), sent first.
+    fed: VecDeque<(Option<Bytes>, Bytes)>,
 }
 
 impl WorkloadCursor {
     /// Start playing `workload`, drawing keys from a stream seeded with `seed`.
     pub fn new(workload: Workload, seed: u64) -> WorkloadCursor {
         let next_at = workload.start;
-        WorkloadCursor { workload, rng: ChaCha8Rng::seed_from_u64(seed), generated: 0, next_at }
+        WorkloadCursor { workload, rng: ChaCha8Rng::seed_from_u64(seed), generated: 0, next_at, fed: VecDeque::new() }
+    }
+
+    /// Hand over one record now: an application (the order service) that calls `send()` when
+    /// its own work says so, rather than on a schedule.
+    pub fn push(&mut self, key: Option<Bytes>, value: Bytes) {
+        self.fed.push_back((key, value));
+    }
+
+    /// Records pushed and not yet generated.
+    pub fn fed(&self) -> usize {
+        self.fed.len()
     }
 
     /// When the workload begins.
@@ -84,7 +98,7 @@ impl WorkloadCursor {
 
     /// Whether a record is due at `now`.
     pub fn is_due(&self, now: SimTime) -> bool {
-        !self.is_done() && now >= self.next_at
+        !self.fed.is_empty() || (!self.is_done() && now >= self.next_at)
     }
 
     /// The application was blocked in `send()` until `now`: it does not catch up afterwards.
@@ -94,6 +108,9 @@ impl WorkloadCursor {
 
     /// Generate the next record's key and value and schedule the one after.
     pub fn next_record(&mut self) -> (Option<Bytes>, Bytes) {
+        if let Some(fed) = self.fed.pop_front() {
+            return fed;
+        }
         assert!(!self.is_done(), "a finished workload generates nothing");
         self.generated += 1;
         self.next_at = self.next_at.plus(self.workload.interval);

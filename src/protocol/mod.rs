@@ -8,7 +8,8 @@
 //!
 //! One file per RPC family: [`produce`], [`fetch`] (and `ListOffsets`), [`metadata`],
 //! [`admin`] (topic administration and log dumps), [`controller`] (broker heartbeats),
-//! [`group`] (consumer groups and committed offsets).
+//! [`group`] (consumer groups and committed offsets), and [`notify`] (a request to a service
+//! outside Kafka, for the applications around it).
 //! Errors use Kafka's names ([`ErrorCode`]).
 
 pub mod admin;
@@ -18,6 +19,7 @@ pub mod fetch;
 pub mod frame;
 pub mod group;
 pub mod metadata;
+pub mod notify;
 pub mod produce;
 
 pub use error::ErrorCode;
@@ -58,6 +60,8 @@ pub enum Request {
     /// Controller-to-controller Raft traffic for the metadata log, encoded by the controller
     /// (opaque here, so the protocol layer needs no knowledge of Raft). Never answered.
     Raft(Vec<u8>),
+    /// Ask a gateway outside Kafka to send a notification.
+    Notify(notify::NotifyRequest),
 }
 
 /// The answer to a [`Request`].
@@ -90,6 +94,8 @@ pub enum Response {
         /// The active controller, if this one knows it.
         leader: Option<crate::types::NodeName>,
     },
+    /// Answer to `Notify`: the notification was sent.
+    Notified,
 }
 
 /// A correlation id: matches a response to its request on one connection.
