@@ -7,6 +7,7 @@
 //! - [`order`]: order holds within each partition (for producers and for consumers);
 //! - [`duplicates`]: how many records a consumer received twice;
 //! - [`groups`]: consumer groups — exclusivity, unseen records, duplicates by cause;
+//! - [`orders`]: order latency and notifications, for the applications around Kafka;
 //! - [`expect`]: the scenario's own `[expect]` table.
 //!
 //! The invariant checkers always run and are reported; whether a violation fails the run is
@@ -19,6 +20,7 @@ pub mod expect;
 pub mod groups;
 pub mod lost;
 pub mod order;
+pub mod orders;
 
 use crate::scenario::model::Expectations;
 use crate::trace::Trace;
@@ -47,6 +49,8 @@ pub struct Verdict {
     pub expectations: Vec<CheckResult>,
     /// Per consumer group.
     pub groups: std::collections::BTreeMap<crate::types::GroupId, groups::GroupFacts>,
+    /// Orders and notifications (empty without order services or gateways).
+    pub orders: orders::Orders,
 }
 
 impl Verdict {
@@ -125,8 +129,10 @@ pub fn judge(trace: &Trace, expect: &Expectations) -> Verdict {
     if !groups.is_empty() {
         invariants.extend(group_invariants(&groups));
     }
-    let expectations = expect::expectations(&analysis, &groups, expect);
-    Verdict { analysis, invariants, expectations, groups }
+    let mut expectations = expect::expectations(&analysis, &groups, expect);
+    let orders = orders::Orders::of(trace);
+    expectations.extend(orders::expectations(&orders, expect));
+    Verdict { analysis, invariants, expectations, groups, orders }
 }
 
 /// The consumer-group invariants, over every group.

@@ -76,6 +76,10 @@ pub struct Summary {
     pub produce_errors: std::collections::BTreeMap<String, u64>,
     /// Consumer groups.
     pub groups: Vec<super::groups::GroupSummary>,
+    /// Order services.
+    pub orders: Vec<super::orders::OrderSummary>,
+    /// Notification gateways.
+    pub gateways: Vec<super::orders::GatewaySummary>,
     /// Kafka's promises, checked.
     pub invariants: Vec<CheckResult>,
     /// The scenario's expectations.
@@ -104,7 +108,10 @@ impl Summary {
                 order: if violations.iter().any(|v| v.tp == *tp) { "violated".into() } else { "ok".into() },
             })
             .collect();
+        let (orders, gateways) = super::orders::summarise(&verdict.orders);
         Summary {
+            orders,
+            gateways,
             scenario: scenario.name.clone(),
             seed,
             trace_hash,
@@ -191,6 +198,7 @@ impl Summary {
         for g in &self.groups {
             g.write(&mut s);
         }
+        super::orders::write(&self.orders, &self.gateways, &mut s);
         for c in &self.invariants {
             let _ = writeln!(s, "invariant {}: {} ({})", c.name, if c.passed { "holds" } else { "VIOLATED" }, c.detail);
         }

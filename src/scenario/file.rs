@@ -40,6 +40,12 @@ pub struct ScenarioFile {
     /// Consumers.
     #[serde(default)]
     pub consumers: Vec<Spanned<ConsumerFile>>,
+    /// Services outside Kafka that clients call (an SMS gateway, an e-mail gateway).
+    #[serde(default)]
+    pub services: Vec<Spanned<ServiceFile>>,
+    /// Order services: applications that take orders and notify customers.
+    #[serde(default)]
+    pub order_services: Vec<Spanned<OrderServiceFile>>,
     /// Scripted actions at fixed simulated times, or when a condition first holds.
     #[serde(default)]
     pub actions: Vec<Spanned<ActionFile>>,
@@ -163,7 +169,60 @@ pub struct ConsumerFile {
     /// Print each record as the seed's consumer.py does.
     #[serde(default)]
     pub print: bool,
+    /// Processing a record calls this service (a `[[services]]` name) and waits for it.
+    #[serde(default)]
+    pub call: Option<Spanned<String>>,
+    /// How long to wait for the service before calling again (default `"5s"`).
+    #[serde(default)]
+    pub call_timeout: Option<Spanned<String>>,
     /// Consumer configs.
+    #[serde(default)]
+    pub config: BTreeMap<String, Spanned<toml::Value>>,
+}
+
+/// `[[services]]`: a gateway outside Kafka, with a fixed time per request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceFile {
+    /// Its name (its host is `service-NAME`).
+    pub name: Spanned<String>,
+    /// Time to serve one request, e.g. `"50ms"`.
+    pub service_time: Spanned<String>,
+    /// Requests served at once (default 1).
+    #[serde(default)]
+    pub concurrency: Option<Spanned<i64>>,
+}
+
+/// `[[order_services]]`: takes orders and notifies customers, by calls or through a topic.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderServiceFile {
+    /// Its name (its host is `app-NAME`, its orders `NAME#n`).
+    pub name: Spanned<String>,
+    /// When the first order arrives.
+    #[serde(default)]
+    pub start: Option<Spanned<String>>,
+    /// Orders per second.
+    pub rate_per_s: Spanned<f64>,
+    /// How many orders in all (default: until the run ends).
+    #[serde(default)]
+    pub count: Option<Spanned<i64>>,
+    /// Request threads (default 8).
+    #[serde(default)]
+    pub workers: Option<Spanned<i64>>,
+    /// The urgent part of each order, e.g. `"20ms"` (default 0).
+    #[serde(default)]
+    pub work: Option<Spanned<String>>,
+    /// Notify by calling these services in turn, waiting for each.
+    #[serde(default)]
+    pub call: Option<Spanned<Vec<String>>>,
+    /// How long to wait for each call (default `"5s"`).
+    #[serde(default)]
+    pub call_timeout: Option<Spanned<String>>,
+    /// Notify by producing one record per order to this topic, waiting for its `acks`.
+    #[serde(default)]
+    pub topic: Option<Spanned<String>>,
+    /// Producer configs, with `topic`.
     #[serde(default)]
     pub config: BTreeMap<String, Spanned<toml::Value>>,
 }
@@ -326,6 +385,15 @@ pub struct ExpectFile {
     pub idle_members_min: Option<u64>,
     /// At least this many records processed while a member of another generation also owned the partition.
     pub zombie_overlaps_min: Option<u64>,
+    /// Per order service: exactly this many failed orders.
+    #[serde(default)]
+    pub orders_failed: BTreeMap<String, u64>,
+    /// Per order service: at least this many failed orders.
+    #[serde(default)]
+    pub orders_failed_min: BTreeMap<String, u64>,
+    /// Per order service: the 99th-percentile order latency is at most this many milliseconds.
+    #[serde(default)]
+    pub order_latency_p99_ms_max: BTreeMap<String, u64>,
     /// Consumed throughput of one topic over another must be at least `min`.
     pub throughput_ratio: Option<RatioFile>,
 }

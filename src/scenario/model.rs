@@ -33,6 +33,10 @@ pub struct Scenario {
     pub producers: Vec<ProducerSpec>,
     /// Consumers.
     pub consumers: Vec<ConsumerSpec>,
+    /// Gateways outside Kafka.
+    pub services: Vec<ServiceSpec>,
+    /// Order services.
+    pub order_services: Vec<OrderServiceSpec>,
     /// Scripted actions, in time order.
     pub actions: Vec<ActionSpec>,
     /// Faults to draw from the seed (`[faults.random]`).
@@ -124,8 +128,68 @@ pub struct ConsumerSpec {
     pub seek: Option<Offset>,
     /// Print records like the seed's consumer.py.
     pub print: bool,
+    /// Processing a record calls this service.
+    pub call: Option<CallSpec>,
     /// Consumer configs.
     pub config: Config,
+}
+
+/// A call to a `[[services]]` gateway, with its timeout.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallSpec {
+    /// The service's name.
+    pub service: String,
+    /// How long to wait for each answer.
+    pub timeout: SimDuration,
+}
+
+/// A gateway outside Kafka.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceSpec {
+    /// Its name.
+    pub name: String,
+    /// Time per request.
+    pub service_time: SimDuration,
+    /// Requests served at once.
+    pub concurrency: u32,
+}
+
+/// An order service.
+#[derive(Clone, Debug)]
+pub struct OrderServiceSpec {
+    /// Its name.
+    pub name: String,
+    /// When the first order arrives.
+    pub start: SimDuration,
+    /// Time between orders, in microseconds.
+    pub interval_us: u64,
+    /// How many orders (None: until the run ends).
+    pub count: Option<u64>,
+    /// Request threads.
+    pub workers: u32,
+    /// The urgent part of each order.
+    pub work: SimDuration,
+    /// How customers are notified.
+    pub notify: NotifySpec,
+}
+
+/// How an order service notifies customers.
+#[derive(Clone, Debug)]
+pub enum NotifySpec {
+    /// Call these services in turn, each within `timeout`.
+    Call {
+        /// Service names.
+        services: Vec<String>,
+        /// Wait for each.
+        timeout: SimDuration,
+    },
+    /// Produce a record per order.
+    Topic {
+        /// The topic.
+        topic: TopicName,
+        /// Producer configs.
+        config: Config,
+    },
 }
 
 /// A scripted step.
@@ -387,6 +451,12 @@ pub struct Expectations {
     pub zombie_overlaps_min: Option<u64>,
     /// Lower bound on a ratio.
     pub throughput_ratio: Option<ThroughputRatio>,
+    /// Exact failed orders, per order service.
+    pub orders_failed: BTreeMap<String, u64>,
+    /// Lower bound on failed orders, per order service.
+    pub orders_failed_min: BTreeMap<String, u64>,
+    /// Upper bound on the 99th-percentile order latency in ms, per order service.
+    pub order_latency_p99_ms_max: BTreeMap<String, u64>,
 }
 
 /// A partition id helper for actions.

@@ -1,6 +1,7 @@
 //! Turning a raw scenario file into a checked [`Scenario`], with an error at the exact span of
 //! anything that does not make sense.
 
+use super::apps;
 use super::condition::{self, Condition, Quantity};
 use super::config::{self, Config, KeySpec};
 use super::duration::parse_duration;
@@ -13,27 +14,27 @@ use std::path::Path;
 use toml::Spanned;
 
 /// The file being validated, for error messages.
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     name: &'a str,
     text: &'a str,
 }
 
-type Res<T> = Result<T, ScenarioError>;
+pub(super) type Res<T> = Result<T, ScenarioError>;
 
 impl Ctx<'_> {
-    fn err<T>(&self, span: std::ops::Range<usize>, message: impl Into<String>) -> Res<T> {
+    pub(super) fn err<T>(&self, span: std::ops::Range<usize>, message: impl Into<String>) -> Res<T> {
         Err(ScenarioError::at(self.name, self.text, Some(span), message.into()))
     }
 
-    fn duration(&self, s: &Spanned<String>) -> Res<SimDuration> {
+    pub(super) fn duration(&self, s: &Spanned<String>) -> Res<SimDuration> {
         parse_duration(s.get_ref()).or_else(|m| self.err(s.span(), m))
     }
 
-    fn opt_duration(&self, s: &Option<Spanned<String>>, default: SimDuration) -> Res<SimDuration> {
+    pub(super) fn opt_duration(&self, s: &Option<Spanned<String>>, default: SimDuration) -> Res<SimDuration> {
         s.as_ref().map_or(Ok(default), |s| self.duration(s))
     }
 
-    fn count(&self, v: &Spanned<i64>, what: &str, min: i64, max: i64) -> Res<u64> {
+    pub(super) fn count(&self, v: &Spanned<i64>, what: &str, min: i64, max: i64) -> Res<u64> {
         let n = *v.get_ref();
         if n < min || n > max {
             return self.err(v.span(), format!("{what} must be between {min} and {max}, not {n}"));
@@ -41,7 +42,7 @@ impl Ctx<'_> {
         Ok(n as u64)
     }
 
-    fn config(&self, keys: &[KeySpec], scope: &str, set: &BTreeMap<String, Spanned<toml::Value>>) -> Res<Config> {
+    pub(super) fn config(&self, keys: &[KeySpec], scope: &str, set: &BTreeMap<String, Spanned<toml::Value>>) -> Res<Config> {
         let mut out = BTreeMap::new();
         for (k, v) in set {
             match config::validate(keys, scope, k, v.get_ref()) {
@@ -54,7 +55,7 @@ impl Ctx<'_> {
         Ok(Config::with_defaults(keys, out))
     }
 
-    fn topic_name(&self, s: &Spanned<String>) -> Res<TopicName> {
+    pub(super) fn topic_name(&self, s: &Spanned<String>) -> Res<TopicName> {
         let name = s.get_ref();
         let legal = !name.is_empty()
             && name.len() <= 249
@@ -92,17 +93,31 @@ pub fn validate(raw: ScenarioFile, name: &str, text: &str, path: &Path) -> Res<S
     for p in &raw.producers {
         producers.push(producer(&cx, p, &known, auto_create)?);
     }
+    let services = apps::services(&cx, &raw.services)?;
     let mut consumers = Vec::new();
     for c in &raw.consumers {
-        consumers.push(consumer(&cx, c, &known, auto_create)?);
+        let mut spec = consumer(&cx, c, &known, auto_create)?;
+        spec.call = apps::consumer_call(&cx, c.get_ref(), &services)?;
+        consumers.push(spec);
     }
+    let order_services = apps::order_services(&cx, &raw.order_services, &services, &known, auto_create)?;
     offsets_topic_fits(&cx, &raw, &broker, &cluster)?;
     unique_names(&cx, &raw)?;
-    let hosts = host_names(&cluster, &producers, &consumers);
+    let mut hosts = host_names(&cluster, &producers, &consumers);
+    hosts.extend(services.iter().map(|s| format!("service-{}", s.name)));
+    hosts.extend(order_services.iter().map(|o| format!("app-{}", o.name)));
     check_fault_nodes(&cx, &raw.actions, &actions, &hosts)?;
     check_triggers(&cx, &raw.actions, &known, &consumers)?;
     let random_faults = random_faults(&cx, raw.faults.as_ref(), &hosts, &cluster, duration)?;
     let expect = expect(&cx, raw.expect.as_ref(), &known)?;
+    if let Some(e) = &raw.expect {
+        let keys = [
+            ("orders_failed", &expect.orders_failed),
+            ("orders_failed_min", &expect.orders_failed_min),
+            ("order_latency_p99_ms_max", &expect.order_latency_p99_ms_max),
+        ];
+        apps::check_order_expectations(&cx, e.span(), keys, &order_services)?;
+    }
     Ok(Scenario {
         name: raw.name.into_inner(),
         description: raw.description,
@@ -114,6 +129,8 @@ pub fn validate(raw: ScenarioFile, name: &str, text: &str, path: &Path) -> Res<S
         topics,
         producers,
         consumers,
+        services,
+        order_services,
         actions,
         random_faults,
         expect,
@@ -497,7 +514,7 @@ fn known_topics(topics: &[TopicSpec], actions: &[ActionSpec]) -> BTreeSet<TopicN
     known
 }
 
-fn check_topic_known(cx: &Ctx, t: &Spanned<String>, known: &BTreeSet<TopicName>, auto: bool) -> Res<TopicName> {
+pub(super) fn check_topic_known(cx: &Ctx, t: &Spanned<String>, known: &BTreeSet<TopicName>, auto: bool) -> Res<TopicName> {
     let name = cx.topic_name(t)?;
     if !known.contains(&name) && !auto {
         return cx.err(t.span(), format!("topic `{name}` is neither in [[topics]] nor created by an action, and auto.create.topics.enable is false"));
@@ -510,16 +527,7 @@ fn producer(cx: &Ctx, p: &Spanned<ProducerFile>, known: &BTreeSet<TopicName>, au
     let topic = check_topic_known(cx, &r.topic, known, auto)?;
     let interval_us = match (&r.rate_per_s, &r.interval) {
         (Some(_), Some(i)) => return cx.err(i.span(), "give either `rate_per_s` or `interval`, not both"),
-        (Some(rate), None) => {
-            let v = *rate.get_ref();
-            if !(v.is_finite() && v > 0.0 && v <= 10_000_000.0) {
-                return cx.err(
-                    rate.span(),
-                    format!("rate_per_s must be a positive number of records per second (at most 10000000), not {v}"),
-                );
-            }
-            ((1_000_000.0 / v).round() as u64).max(1)
-        }
+        (Some(rate), None) => rate_interval_us(cx, rate)?,
         (None, Some(i)) => {
             let d = cx.duration(i)?;
             if d == SimDuration::ZERO {
@@ -559,6 +567,15 @@ fn producer(cx: &Ctx, p: &Spanned<ProducerFile>, known: &BTreeSet<TopicName>, au
     })
 }
 
+/// `rate_per_s = 400` as microseconds between records.
+pub(super) fn rate_interval_us(cx: &Ctx, rate: &Spanned<f64>) -> Res<u64> {
+    let v = *rate.get_ref();
+    if !(v.is_finite() && v > 0.0 && v <= 10_000_000.0) {
+        return cx.err(rate.span(), format!("rate_per_s must be a positive number per second (at most 10000000), not {v}"));
+    }
+    Ok(((1_000_000.0 / v).round() as u64).max(1))
+}
+
 fn key_source(cx: &Ctx, k: &Spanned<String>) -> Res<KeySource> {
     let text = k.get_ref();
     let (Some(open), Some(close)) = (text.find('{'), text.find('}')) else {
@@ -596,6 +613,7 @@ fn consumer(cx: &Ctx, c: &Spanned<ConsumerFile>, known: &BTreeSet<TopicName>, au
         from_beginning: r.from_beginning,
         seek: r.seek.as_ref().map(|s| cx.count(s, "seek", 0, i64::MAX)).transpose()?.map(Offset),
         print: r.print,
+        call: None,
         config: cx.config(config::CONSUMER_KEYS, "consumer", &r.config)?,
     })
 }
@@ -691,5 +709,8 @@ fn expect(cx: &Ctx, raw: Option<&Spanned<ExpectFile>>, known: &BTreeSet<TopicNam
         zombie_overlaps_min: r.zombie_overlaps_min,
         admin_errors: r.admin_errors.clone(),
         throughput_ratio,
+        orders_failed: r.orders_failed.clone(),
+        orders_failed_min: r.orders_failed_min.clone(),
+        order_latency_p99_ms_max: r.order_latency_p99_ms_max.clone(),
     })
 }

@@ -9,10 +9,12 @@ use crate::broker::{Broker, BrokerConfig};
 use crate::client::admin::{AdminClient, AdminCommand};
 use crate::client::consumer::app::CommitPolicy;
 use crate::client::consumer::membership::GroupSettings;
-use crate::client::consumer::{Consumer, ConsumerConfig, ResetPolicy, StartFrom};
+use crate::app::gateway::{Gateway, GatewayConfig};
+use crate::app::order_service::{Notify, OrderService, OrderServiceConfig};
+use crate::client::consumer::{CallTarget, Consumer, ConsumerConfig, ResetPolicy, StartFrom};
 use crate::client::partitioner::UnkeyedStrategy;
 use crate::client::producer::{Producer, ProducerConfig};
-use crate::client::workload::Workload;
+use crate::client::workload::{KeySource, ValueSource, Workload};
 use crate::controller::state::ControllerConfig;
 use crate::controller::Controller;
 use crate::group::assignor::Strategy;
@@ -22,7 +24,9 @@ use crate::protocol::admin::{AdminRequest, CreateTopicRequest, DumpLogRequest};
 use crate::protocol::produce::Acks;
 use crate::replication::TruncationMode;
 use crate::scenario::config::Config;
-use crate::scenario::model::{Action, ConsumerSpec, ProducerSpec, Scenario, TopicSpec};
+use crate::scenario::model::{
+    Action, CallSpec, ConsumerSpec, NotifySpec, OrderServiceSpec, ProducerSpec, Scenario, ServiceSpec, TopicSpec,
+};
 use crate::types::{BrokerId, GroupId, NodeName, SimDuration, SimTime};
 use std::collections::BTreeMap;
 
@@ -34,6 +38,16 @@ pub fn producer_node(name: &str) -> NodeName {
 /// The host name of a consumer.
 pub fn consumer_node(name: &str) -> NodeName {
     NodeName(format!("consumer-{name}"))
+}
+
+/// The host name of a `[[services]]` gateway.
+pub fn service_node(name: &str) -> NodeName {
+    NodeName(format!("service-{name}"))
+}
+
+/// The host name of an order service.
+pub fn order_service_node(name: &str) -> NodeName {
+    NodeName(format!("app-{name}"))
 }
 
 /// The host name of the admin client.
@@ -207,7 +221,7 @@ pub fn strategies(c: &Config) -> Vec<Strategy> {
     c.text("partition.assignment.strategy").split(',').filter_map(Strategy::parse).collect()
 }
 
-fn consumer_config(c: &Config, name: &str, group: Option<&str>) -> ConsumerConfig {
+fn consumer_config(c: &Config, name: &str, group: Option<&str>, call: Option<&CallSpec>) -> ConsumerConfig {
     let group = group.map(|g| GroupSettings {
         group: GroupId(g.to_string()),
         client_id: name.to_string(),
@@ -224,6 +238,7 @@ fn consumer_config(c: &Config, name: &str, group: Option<&str>) -> ConsumerConfi
     ConsumerConfig {
         max_poll_records: c.uint("max.poll.records") as usize,
         processing: ms(c, "sim.processing.ms.per.record"),
+        call: call.map(|c| CallTarget { gateway: service_node(&c.service), timeout: c.timeout }),
         commit_policy,
         commit_sync: c.bool("sim.commit.sync"),
         auto_commit_interval: ms(c, "auto.commit.interval.ms"),
@@ -250,13 +265,54 @@ pub fn consumer(s: &Scenario, c: &ConsumerSpec) -> Consumer {
         (None, false) => StartFrom::Policy,
     };
     Consumer::new(
-        consumer_config(&c.config, &c.name, c.group.as_deref()),
+        consumer_config(&c.config, &c.name, c.group.as_deref(), c.call.as_ref()),
         c.topics.clone(),
         SimTime::ZERO.plus(c.start),
         start_from,
         bootstrap(s),
     )
     .with_stop(c.stop.map(|d| SimTime::ZERO.plus(d)))
+}
+
+/// A `[[services]]` gateway.
+pub fn gateway(spec: &ServiceSpec) -> Gateway {
+    Gateway::new(GatewayConfig { service_time: spec.service_time, concurrency: spec.concurrency })
+}
+
+/// Order service number `index`. Notifying through a topic embeds a producer; its records'
+/// ids carry a producer number after the scenario's own producers, and its keys (none are
+/// random) still get a stream of their own.
+pub fn order_service(s: &Scenario, index: usize, o: &OrderServiceSpec, seed: u64) -> OrderService {
+    let start = SimTime::ZERO.plus(o.start);
+    let notify = match &o.notify {
+        NotifySpec::Call { services, timeout } => {
+            Notify::Call { gateways: services.iter().map(|n| service_node(n)).collect(), timeout: *timeout }
+        }
+        NotifySpec::Topic { topic, config } => {
+            let workload = Workload {
+                start,
+                interval: SimDuration(o.interval_us),
+                count: Some(0),
+                values: ValueSource::Template(String::new()),
+                value_bytes: None,
+                keys: KeySource::None,
+            };
+            let number = s.producers.len() + index;
+            let stream = stream_seed(seed, PRODUCER_STREAMS + number as u64);
+            let producer =
+                Producer::new(number as u32, producer_config(config), topic.clone(), bootstrap(s), workload, stream);
+            Notify::Topic(Box::new(producer))
+        }
+    };
+    OrderService::new(OrderServiceConfig {
+        name: o.name.clone(),
+        start,
+        interval: SimDuration(o.interval_us),
+        count: o.count,
+        workers: o.workers,
+        work: o.work,
+        notify,
+    })
 }
 
 fn create_request(t: &TopicSpec, broker: &Config) -> CreateTopicRequest {

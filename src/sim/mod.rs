@@ -210,5 +210,15 @@ fn add_hosts(sim: &mut turmoil::Sim<'_>, s: &Scenario, seed: u64, tick: Duration
         let name = build::consumer_node(&c.name);
         hosts.insert(name.clone(), register(sim, &name, false, tick, recorder, core));
     }
+    for g in &s.services {
+        let core = Rc::new(RefCell::new(build::gateway(g)));
+        let name = build::service_node(&g.name);
+        hosts.insert(name.clone(), register(sim, &name, true, tick, recorder, core));
+    }
+    for (i, o) in s.order_services.iter().enumerate() {
+        let core = Rc::new(RefCell::new(build::order_service(s, i, o, seed)));
+        let name = build::order_service_node(&o.name);
+        hosts.insert(name.clone(), register(sim, &name, false, tick, recorder, core));
+    }
     (hosts, controllers)
 }

@@ -16,6 +16,10 @@
 //! - `sim.commit="before-processing"`: commit a batch as soon as `poll()` returns it, then
 //!   process: a crash mid-batch loses the rest of the batch: *at most once*.
 //!
+//! With `call = "sms"` on the consumer, processing a record also means calling that gateway
+//! and waiting for its answer; a call that gets none within its timeout is made again (the
+//! record is processed *at least once*, so a gateway may send a message twice).
+//!
 //! `sim.commit.sync=true` is `commitSync()` (the application waits for the answer);
 //! `false` is `commitAsync()`.
 
@@ -23,7 +27,8 @@ use super::membership::{GroupCall, Phase};
 use super::{Consumer, PartitionState, Position};
 use crate::node::Output;
 use crate::protocol::group::{GroupRequest, OffsetCommit};
-use crate::protocol::ErrorCode;
+use crate::protocol::notify::NotifyRequest;
+use crate::protocol::{CorrelationId, ErrorCode, Request};
 use crate::trace::{ConsumedRecord, Event};
 use crate::types::{Generation, MemberId, Offset, SimTime, TopicPartition};
 use std::collections::{BTreeMap, VecDeque};
@@ -54,6 +59,19 @@ pub enum App {
     },
     /// Blocked in `commitSync()`; with commit-before-processing, the batch to process next.
     Committing(Option<VecDeque<(TopicPartition, ConsumedRecord)>>),
+    /// Waiting for a gateway to answer the call for `current` (`call = "..."`).
+    Calling {
+        /// The records after `current`.
+        batch: VecDeque<(TopicPartition, ConsumedRecord)>,
+        /// The record being processed.
+        current: (TopicPartition, ConsumedRecord),
+        /// The call's id.
+        correlation: CorrelationId,
+        /// When to give up on this call and make it again.
+        deadline: SimTime,
+        /// Whether the gateway answered.
+        answered: bool,
+    },
 }
 
 impl Consumer {
@@ -67,12 +85,39 @@ impl Consumer {
                     self.app = App::Committing(then);
                     break;
                 }
+                App::Calling { batch, current, correlation, deadline, answered } => {
+                    if answered {
+                        let (tp, record) = current;
+                        self.processed.insert(tp.clone(), record.offset.next());
+                        done.entry(tp).or_default().push(record);
+                        self.app = App::Processing { batch, next_done: now.plus(self.processing) };
+                        continue;
+                    }
+                    if deadline > now {
+                        self.app = App::Calling { batch, current, correlation, deadline, answered };
+                        break;
+                    }
+                    // No answer in time: call again. The first call may still be served.
+                    let gateway = self.config.call.as_ref().expect("calling needs a gateway").gateway.clone();
+                    out.push(Output::Emit(Event::RequestTimedOut { peer: gateway }));
+                    out.push(self.start_call(now, batch, current));
+                    break;
+                }
                 App::Processing { mut batch, mut next_done } => {
+                    let mut calling = None;
                     while next_done <= now {
                         let Some((tp, record)) = batch.pop_front() else { break };
+                        if self.config.call.is_some() {
+                            calling = Some((tp, record));
+                            break;
+                        }
                         self.processed.insert(tp.clone(), record.offset.next());
                         done.entry(tp).or_default().push(record);
                         next_done = next_done.plus(self.processing);
+                    }
+                    if let Some(current) = calling {
+                        out.push(self.start_call(now, batch, current));
+                        continue;
                     }
                     if !batch.is_empty() {
                         self.app = App::Processing { batch, next_done };
@@ -98,6 +143,37 @@ impl Consumer {
         }
         out.extend(emit_done(&mut done));
         out
+    }
+
+    /// Call the gateway for `current` (its value is the message) and wait for the answer.
+    fn start_call(
+        &mut self,
+        now: SimTime,
+        batch: VecDeque<(TopicPartition, ConsumedRecord)>,
+        current: (TopicPartition, ConsumedRecord),
+    ) -> Output {
+        let target = self.config.call.clone().expect("calling needs a gateway");
+        let correlation = self.correlation();
+        let message = String::from_utf8_lossy(current.1.key.as_deref().unwrap_or(&current.1.value)).into_owned();
+        let deadline = now.plus(target.timeout);
+        self.app = App::Calling { batch, current, correlation, deadline, answered: false };
+        Output::Send { to: target.gateway, correlation, request: Request::Notify(NotifyRequest { message }) }
+    }
+
+    /// The gateway answered: if it is the call being waited for, the record is processed.
+    pub(super) fn on_call_answer(&mut self, answer: CorrelationId) {
+        if let App::Calling { correlation, answered, .. } = &mut self.app {
+            if *correlation == answer {
+                *answered = true;
+            }
+        }
+    }
+
+    /// The connection to the gateway broke: the call will get no answer, so make it again now.
+    pub(super) fn on_call_lost(&mut self, now: SimTime) {
+        if let App::Calling { deadline, answered: false, .. } = &mut self.app {
+            *deadline = now;
+        }
     }
 
     /// `close()`: commit what was processed, leave the group at once (rather than after

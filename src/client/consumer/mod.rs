@@ -69,6 +69,9 @@ pub struct ConsumerConfig {
     pub max_poll_records: usize,
     /// `sim.processing.ms.per.record`: the application's work per record.
     pub processing: SimDuration,
+    /// Whether processing a record means calling a gateway (`call = "sms"`), and how long to
+    /// wait for each answer.
+    pub call: Option<CallTarget>,
     /// When offsets are committed.
     pub commit_policy: CommitPolicy,
     /// `sim.commit.sync`: `commitSync()` rather than `commitAsync()`.
@@ -77,6 +80,16 @@ pub struct ConsumerConfig {
     pub auto_commit_interval: SimDuration,
     /// The group to join, if any.
     pub group: Option<GroupSettings>,
+}
+
+/// A gateway a consumer's application calls once per record (the notification sender of the
+/// `why-mq` scenario).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallTarget {
+    /// The gateway's host.
+    pub gateway: NodeName,
+    /// How long to wait for an answer before calling again.
+    pub timeout: SimDuration,
 }
 
 /// Where the consumer stands in one partition.
@@ -432,6 +445,14 @@ impl Node for Consumer {
             }
             Input::Response { correlation, response: Response::Group(r), .. } => {
                 self.on_group_response(now, correlation, r)
+            }
+            Input::Response { correlation, response: Response::Notified, .. } => {
+                self.on_call_answer(correlation);
+                Vec::new()
+            }
+            Input::Disconnected { peer } if self.config.call.as_ref().is_some_and(|c| c.gateway == peer) => {
+                self.on_call_lost(now);
+                Vec::new()
             }
             Input::Disconnected { peer } => self.on_disconnect(now, &peer),
             Input::Tick | Input::Response { .. } | Input::Request { .. } => Vec::new(),
