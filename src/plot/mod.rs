@@ -75,6 +75,14 @@
 //! and new ones start after a gap; with the cooperative protocol only the partitions that move
 //! have a gap. Two bars stacked in one row are two members owning one partition at once.
 //!
+//! # Orders: what did the customer wait?
+//!
+//! `orders.png` (only for runs with order services) puts every answered order at (when it was
+//! placed, how long until its answer), on a log scale, a colour per order service and a cross
+//! per failed order. In `why-mq` the service that hands notifications to a topic stays a flat
+//! band at tens of milliseconds, while the one that calls the gateways itself climbs to
+//! seconds, and fails, while a gateway stalls.
+//!
 //! # Layout of the code
 //!
 //! [`series`], [`timeline_series`] and [`group_series`] extract the numbers (pure, unit tested,
@@ -88,6 +96,7 @@ pub mod font;
 pub mod group_series;
 pub mod lag;
 pub mod ordering;
+pub mod orders;
 pub mod series;
 mod style;
 pub mod throughput;
@@ -144,7 +153,7 @@ impl PlotError {
 /// Writes every plot of `trace` into `out_dir` (created if missing): the throughput, ordering
 /// and timeline figures as PNG and SVG, and their data as CSV; and, when the trace shows
 /// consumer groups at work ([`group_series::has_group_events`]), the lag and assignment
-/// figures and their CSV too. Runs without groups get exactly the files they always got.
+/// figures and their CSV too; and with order services, the order-latency figure. Runs without groups get exactly the files they always got.
 ///
 /// Returns the files written, in a fixed order (figures, then data), so a caller can list them
 /// to the user.
@@ -157,12 +166,19 @@ pub fn render_all(trace: &Trace, out_dir: &Path) -> Result<Vec<PathBuf>, PlotErr
         written.extend(lag::render(trace, out_dir)?);
         written.extend(assignment::render(trace, out_dir)?);
     }
+    let orders = orders::has_orders(trace);
+    if orders {
+        written.extend(orders::render(trace, out_dir)?);
+    }
     written.push(write_text(out_dir, "throughput.csv", &series::throughput_csv(trace))?);
     written.push(write_text(out_dir, "ordering.csv", &series::ordering_csv(trace))?);
     written.push(write_text(out_dir, "timeline.csv", &timeline_series::timeline_csv(trace))?);
     if groups {
         written.push(write_text(out_dir, "lag.csv", &group_series::lag_csv(trace))?);
         written.push(write_text(out_dir, "assignment.csv", &group_series::assignment_csv(trace))?);
+    }
+    if orders {
+        written.push(write_text(out_dir, "orders.csv", &orders::orders_csv(trace))?);
     }
     Ok(written)
 }

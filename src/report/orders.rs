@@ -97,7 +97,8 @@ pub fn write(orders: &[OrderSummary], gateways: &[GatewaySummary], s: &mut Strin
     }
     for g in gateways {
         let twice = g.facts.sent - g.facts.distinct;
-        let _ = writeln!(s, "gateway {}: sent={} distinct={} resent={twice}", g.gateway, g.facts.sent, g.facts.distinct);
+        let _ =
+            writeln!(s, "gateway {}: sent={} distinct={} resent={twice}", g.gateway, g.facts.sent, g.facts.distinct);
         for d in &g.delays {
             let _ = writeln!(s, "  {d}");
         }

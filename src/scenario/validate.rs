@@ -42,7 +42,12 @@ impl Ctx<'_> {
         Ok(n as u64)
     }
 
-    pub(super) fn config(&self, keys: &[KeySpec], scope: &str, set: &BTreeMap<String, Spanned<toml::Value>>) -> Res<Config> {
+    pub(super) fn config(
+        &self,
+        keys: &[KeySpec],
+        scope: &str,
+        set: &BTreeMap<String, Spanned<toml::Value>>,
+    ) -> Res<Config> {
         let mut out = BTreeMap::new();
         for (k, v) in set {
             match config::validate(keys, scope, k, v.get_ref()) {
@@ -514,7 +519,12 @@ fn known_topics(topics: &[TopicSpec], actions: &[ActionSpec]) -> BTreeSet<TopicN
     known
 }
 
-pub(super) fn check_topic_known(cx: &Ctx, t: &Spanned<String>, known: &BTreeSet<TopicName>, auto: bool) -> Res<TopicName> {
+pub(super) fn check_topic_known(
+    cx: &Ctx,
+    t: &Spanned<String>,
+    known: &BTreeSet<TopicName>,
+    auto: bool,
+) -> Res<TopicName> {
     let name = cx.topic_name(t)?;
     if !known.contains(&name) && !auto {
         return cx.err(t.span(), format!("topic `{name}` is neither in [[topics]] nor created by an action, and auto.create.topics.enable is false"));
@@ -571,7 +581,8 @@ fn producer(cx: &Ctx, p: &Spanned<ProducerFile>, known: &BTreeSet<TopicName>, au
 pub(super) fn rate_interval_us(cx: &Ctx, rate: &Spanned<f64>) -> Res<u64> {
     let v = *rate.get_ref();
     if !(v.is_finite() && v > 0.0 && v <= 10_000_000.0) {
-        return cx.err(rate.span(), format!("rate_per_s must be a positive number per second (at most 10000000), not {v}"));
+        return cx
+            .err(rate.span(), format!("rate_per_s must be a positive number per second (at most 10000000), not {v}"));
     }
     Ok(((1_000_000.0 / v).round() as u64).max(1))
 }

@@ -5,12 +5,12 @@
 //! string key, and a scenario key has exactly one meaning.
 
 use super::seeds::{stream_seed, CONTROLLER_STREAMS, PRODUCER_STREAMS};
+use crate::app::gateway::{Gateway, GatewayConfig};
+use crate::app::order_service::{Notify, OrderService, OrderServiceConfig};
 use crate::broker::{Broker, BrokerConfig};
 use crate::client::admin::{AdminClient, AdminCommand};
 use crate::client::consumer::app::CommitPolicy;
 use crate::client::consumer::membership::GroupSettings;
-use crate::app::gateway::{Gateway, GatewayConfig};
-use crate::app::order_service::{Notify, OrderService, OrderServiceConfig};
 use crate::client::consumer::{CallTarget, Consumer, ConsumerConfig, ResetPolicy, StartFrom};
 use crate::client::partitioner::UnkeyedStrategy;
 use crate::client::producer::{Producer, ProducerConfig};
