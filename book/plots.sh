@@ -14,6 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PLOTS="
+why-mq orders
+why-mq lag
 peak-burst lag
 p2p-vs-pubsub throughput
 key-ordering ordering

@@ -53,6 +53,9 @@ impl fmt::Display for DeleteReason {
 }
 
 /// Something that happened. Each variant names its node implicitly (the [`TraceEntry`]'s).
+///
+/// New variants go at the end: the trace hash encodes each variant's index, so inserting one
+/// in the middle would change every snapshot's hash without changing any run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Event {
     /// A node's software started (or restarted).
@@ -209,25 +212,6 @@ pub enum Event {
     RequestTimedOut {
         /// The peer.
         peer: NodeName,
-    },
-    /// An order arrived at an order service (the seed's 订单系统).
-    OrderPlaced {
-        /// The order's id, `service#n`.
-        order: String,
-    },
-    /// An order service finished an order: the customer got an answer.
-    OrderDone {
-        /// The order's id.
-        order: String,
-        /// When it was placed (so its latency reads off this one line).
-        placed: SimTime,
-        /// Why it failed, if it did (the customer saw an error).
-        error: Option<String>,
-    },
-    /// A gateway outside Kafka sent a notification (an SMS, an e-mail).
-    Notified {
-        /// The message, naming its order.
-        message: String,
     },
     /// The scenario injected a fault (`crash broker-2`, `partition [broker-1] | [broker-2]`, ...).
     Fault {
@@ -449,6 +433,25 @@ pub enum Event {
         log_end_offset: Offset,
         /// Segments, oldest first.
         segments: Vec<SegmentSummary>,
+    },
+    /// An order arrived at an order service (the seed's 订单系统).
+    OrderPlaced {
+        /// The order's id, `service#n`.
+        order: String,
+    },
+    /// An order service finished an order: the customer got an answer.
+    OrderDone {
+        /// The order's id.
+        order: String,
+        /// When it was placed (so its latency reads off this one line).
+        placed: SimTime,
+        /// Why it failed, if it did (the customer saw an error).
+        error: Option<String>,
+    },
+    /// A gateway outside Kafka sent a notification (an SMS, an e-mail).
+    Notified {
+        /// The message, naming its order.
+        message: String,
     },
 }
 

@@ -99,16 +99,12 @@ impl Controller {
         let unclean = self.unclean_allowed(tp);
         let p = self.partition_mut(tp);
         let live = |b: &BrokerId| !fenced.contains(b);
-        let clean = p.replicas.iter().copied().find(|b| live(b) && p.isr.contains(b));
-        let (leader, reason) = match clean {
-            Some(l) => (Some(l), why.to_string()),
-            None if unclean => match p.replicas.iter().copied().find(|b| live(b)) {
-                Some(l) => {
-                    p.isr = vec![l];
-                    (Some(l), format!("{why}; UNCLEAN: no in-sync replica alive, {l} was out of sync"))
-                }
-                None => (None, why.to_string()),
-            },
+        let (leader, reason) = match choose_leader(&p.replicas, &p.isr, live, unclean) {
+            Some(Choice::Clean(l)) => (Some(l), why.to_string()),
+            Some(Choice::Unclean(l)) => {
+                p.isr = vec![l];
+                (Some(l), format!("{why}; UNCLEAN: no in-sync replica alive, {l} was out of sync"))
+            }
             None => (None, why.to_string()),
         };
         let was_offline = p.leader.is_none();
@@ -178,6 +174,31 @@ impl Controller {
         let event = Event::IsrChanged { tp: req.tp.clone(), isr: req.isr.clone(), reason: reason.into() };
         (answer(Ok(updated)), vec![event])
     }
+}
+
+/// A leader choice: from the ISR, or (unclean) from outside it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Choice {
+    /// An in-sync replica: it has every committed record.
+    Clean(BrokerId),
+    /// A live replica outside the ISR: the partition is available again, minus what it lacks.
+    Unclean(BrokerId),
+}
+
+/// Kafka's election rule, as a pure function (the `election` exercise grades against it): the
+/// first replica in assignment order that is live and in the ISR; failing that, when unclean
+/// election is allowed, the first live replica; otherwise none, and the partition is offline.
+pub fn choose_leader(
+    replicas: &[BrokerId],
+    isr: &[BrokerId],
+    live: impl Fn(&BrokerId) -> bool,
+    unclean: bool,
+) -> Option<Choice> {
+    if let Some(l) = replicas.iter().copied().find(|b| live(b) && isr.contains(b)) {
+        return Some(Choice::Clean(l));
+    }
+    let fallback = replicas.iter().copied().find(|b| live(b));
+    fallback.filter(|_| unclean).map(Choice::Unclean)
 }
 
 #[cfg(test)]

@@ -7,14 +7,14 @@
 //! price of the committed records that replica lacks. With the setting off (Kafka's default)
 //! the partition stays offline until an ISR member returns.
 //!
-//! The oracle mirrors the controller's private `Controller::elect`
-//! (`src/controller/election.rs`) rule for rule, as a pure function: the controller's own
-//! unit tests drive the real one through the classic cases.
+//! The oracle is the controller's own rule, [`choose_leader`], which `Controller::elect` calls
+//! when a leader is fenced: a student's answer is graded against the code the simulator runs.
 
 mod reference;
 mod student;
 
 use super::{expect_eq, grade_cases, Exercise, GradeOptions, Verdict, Which};
+use crate::controller::election::{choose_leader, Choice};
 use crate::types::BrokerId;
 use rand::Rng;
 use std::collections::BTreeSet;
@@ -69,14 +69,12 @@ fn grade(opts: &GradeOptions) -> Verdict {
     })
 }
 
-/// `Controller::elect`'s choice, as a pure function.
+/// The controller's choice, and the ISR it leaves.
 fn oracle(replicas: &[BrokerId], isr: &[BrokerId], live: &BTreeSet<BrokerId>, unclean: bool) -> Election {
-    if let Some(l) = replicas.iter().copied().find(|b| live.contains(b) && isr.contains(b)) {
-        return Election { leader: Some(l), isr: isr.to_vec() };
-    }
-    match replicas.iter().copied().find(|b| live.contains(b)) {
-        Some(l) if unclean => Election { leader: Some(l), isr: vec![l] },
-        _ => Election { leader: None, isr: isr.to_vec() },
+    match choose_leader(replicas, isr, |b| live.contains(b), unclean) {
+        Some(Choice::Clean(l)) => Election { leader: Some(l), isr: isr.to_vec() },
+        Some(Choice::Unclean(l)) => Election { leader: Some(l), isr: vec![l] },
+        None => Election { leader: None, isr: isr.to_vec() },
     }
 }
 
