@@ -81,11 +81,11 @@ fn error_of(body: &str) -> String {
 fn bad_application_tables_name_the_place_and_the_reason() {
     let services = "[[services]]\nname = \"sms\"\nservice_time = \"50ms\"\n";
     let e = error_of(&format!("{services}[[order_services]]\nname = \"o\"\nrate_per_s = 1\ncall = [\"fax\"]\n"));
-    assert!(e.contains("bad.toml:13:") && e.contains("`fax` is not a service"), "{e}");
+    assert!(e.contains("bad.toml:12:") && e.contains("`fax` is not a service"), "{e}");
     let e = error_of(&format!(
         "{services}[[order_services]]\nname = \"o\"\nrate_per_s = 1\ncall = [\"sms\"]\ntopic = \"n\"\n"
     ));
-    assert!(e.contains("bad.toml:14:") && e.contains("not both"), "{e}");
+    assert!(e.contains("bad.toml:13:") && e.contains("not both"), "{e}");
     let e = error_of("[[order_services]]\nname = \"o\"\nrate_per_s = 1\n");
     assert!(e.contains("bad.toml:6:") && e.contains("notifies by"), "{e}");
     let e = error_of("[[consumers]]\nname = \"c\"\ntopics = [\"n\"]\ncall = \"sms\"\n");
