@@ -255,6 +255,27 @@ impl Node for OrderService {
         self.start_jobs(now);
         out
     }
+
+    /// A crashed order service loses every order it held: their customers see an error (it is
+    /// recorded at the restart, the first moment the service runs again, so these latencies
+    /// run to the restart). Customers who came while it was down were refused at the door and
+    /// are not counted as placed. The embedded producer keeps its state, like every producer
+    /// in kafkasim.
+    fn restart(&mut self, now: SimTime) -> Vec<Output> {
+        let mut out = Vec::new();
+        for (n, placed) in std::mem::take(&mut self.waiting) {
+            self.active.insert(n, Job { placed, stage: Stage::Working(now) });
+        }
+        let lost: Vec<u64> = self.active.keys().copied().collect();
+        for n in lost {
+            out.push(self.done(n, Some("the order service crashed".to_string())));
+        }
+        while self.config.count.is_none_or(|c| self.placed < c) && self.next_at <= now {
+            self.placed += 1;
+            self.next_at = self.next_at.plus(self.config.interval);
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -325,6 +346,19 @@ mod tests {
         assert_eq!(done(&out), vec![("shop#1".into(), Some("sms did not answer in time".into()))]);
         assert_eq!(sends(&out), vec![("sms".into(), 2)], "the next order gets the thread");
         assert!(answer(&mut s, 501, 1).is_empty(), "a late answer is ignored");
+    }
+
+    #[test]
+    fn a_crash_fails_the_orders_in_memory_and_refuses_those_that_came_meanwhile() {
+        let mut s = service(0, 1, &["sms"]);
+        s.step(SimTime::ZERO, Input::Tick);
+        s.step(SimTime::from_millis(10), Input::Tick);
+        let out = s.restart(SimTime::from_millis(25));
+        let failed = done(&out);
+        assert_eq!(failed.len(), 2, "the one calling and the one waiting: {failed:?}");
+        assert!(failed.iter().all(|(_, e)| e.as_deref() == Some("the order service crashed")));
+        let after = s.step(SimTime::from_millis(25), Input::Tick);
+        assert!(sends(&after).is_empty(), "order 3 came during the downtime and was refused");
     }
 
     #[test]

@@ -145,7 +145,8 @@ impl Consumer {
         out
     }
 
-    /// Call the gateway for `current` (its value is the message) and wait for the answer.
+    /// Call the gateway for `current` and wait for the answer. The message is the record's key
+    /// (the order id, in `why-mq`), or its value when it has none.
     fn start_call(
         &mut self,
         now: SimTime,
