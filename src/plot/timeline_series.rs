@@ -537,7 +537,10 @@ impl Builder {
     fn finish(self, end: SimTime) -> Timeline {
         let mut nodes: Vec<NodeRow> = self.nodes.into_iter().map(|(name, t)| t.finish(name, end)).collect();
         nodes.sort_by_cached_key(|n| node_rank(&n.name));
-        let partitions = self.partitions.into_iter().map(|(tp, t)| t.finish(tp, end)).collect();
+        let mut partitions: Vec<PartitionRow> = self.partitions.into_iter().map(|(tp, t)| t.finish(tp, end)).collect();
+        // The scenario's own topics first: internal ones (`__consumer_offsets`, 50 partitions)
+        // would otherwise fill every row the figure has room for. The sort is stable.
+        partitions.sort_by_key(|p| p.tp.topic.as_str().starts_with("__"));
         Timeline { end, nodes, partitions, faults: self.faults }
     }
 }
@@ -815,6 +818,17 @@ pub(crate) mod tests {
         assert_eq!(&lines[1..3], ["0.000,8.000,controller-1,up", "6.800,8.000,controller-1,active"]);
         assert_eq!(lines.last(), Some(&"6.500,6.500,fault,crash controller-2"));
         assert_eq!(csv, timeline_csv(&crash_trace()), "the text is deterministic");
+    }
+
+    #[test]
+    fn internal_topics_come_after_the_scenarios_own() {
+        let mut trace = Trace::new();
+        for topic in ["__consumer_offsets", "orders"] {
+            let created = Event::TopicCreated { topic: TopicName::new(topic), assignment: vec![ids(&[1])] };
+            at(&mut trace, 0, "controller-1", created);
+        }
+        let rows: Vec<String> = timeline(&trace).partitions.iter().map(|p| p.tp.to_string()).collect();
+        assert_eq!(rows, ["orders-0", "__consumer_offsets-0"]);
     }
 
     #[test]
