@@ -250,9 +250,29 @@ impl Analysis {
             .filter(|(_, _, _, why)| why.contains("fenced"))
             .filter_map(|(t, tp, leader, why)| {
                 let (fault_at, _) = self.faults.iter().rev().find(|(ft, _)| ft <= t)?;
-                Some((tp.clone(), *leader, t.since(*fault_at), why.clone()))
+                let mut why = why.clone();
+                if self.was_down(&NodeName::broker(*leader), *t) {
+                    // The controller has not noticed yet (its session timeout runs per broker):
+                    // the partition has a leader on paper only, until that broker is fenced too.
+                    why.push_str(&format!("; broker {leader} was itself down, not yet fenced"));
+                }
+                Some((tp.clone(), *leader, t.since(*fault_at), why))
             })
             .collect()
+    }
+
+    /// Whether a scripted fault had crashed `node` (and no restart had brought it back) at `t`.
+    pub fn was_down(&self, node: &NodeName, t: SimTime) -> bool {
+        let mut down = false;
+        for (_, description) in self.faults.iter().take_while(|(at, _)| *at <= t) {
+            let fault = Event::Fault { description: description.clone() };
+            if fault.crashed_node().as_ref() == Some(node) {
+                down = true;
+            } else if description.strip_prefix("restart ") == Some(node.as_str()) {
+                down = false;
+            }
+        }
+        down
     }
 
     /// Elections that picked an out-of-sync replica.
@@ -263,5 +283,25 @@ impl Analysis {
     /// Total records delivered to consumers.
     pub fn consumed(&self) -> u64 {
         self.consumed_total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_node_is_down_from_its_crash_until_its_restart() {
+        let mut trace = Trace::new();
+        let fault = |d: &str| Event::Fault { description: d.to_string() };
+        let sim = NodeName("sim".into());
+        trace.record(SimTime::from_millis(10), sim.clone(), fault("crash broker-2 (hard: links silent, memory lost)"));
+        trace.record(SimTime::from_millis(30), sim, fault("restart broker-2"));
+        let a = Analysis::of(&trace);
+        let b2 = NodeName::broker(crate::types::BrokerId(2));
+        assert!(!a.was_down(&b2, SimTime::from_millis(5)));
+        assert!(a.was_down(&b2, SimTime::from_millis(20)));
+        assert!(!a.was_down(&b2, SimTime::from_millis(40)));
+        assert!(!a.was_down(&NodeName::broker(crate::types::BrokerId(1)), SimTime::from_millis(20)));
     }
 }
