@@ -242,14 +242,17 @@ impl Analysis {
         self.partitions.get(tp)?.replicas.first().filter(|l| l.is_leader)
     }
 
-    /// Elections forced by a lost leader, with the time since the most recent fault before them:
-    /// how long the partition was without a leader after a crash.
+    /// Elections forced by a lost leader, with the time since the most recent fault before them
+    /// (restarts and heals aside): how long the partition was without a leader after a crash.
     pub fn failovers(&self) -> Vec<(TopicPartition, crate::types::BrokerId, crate::types::SimDuration, String)> {
         self.elections
             .iter()
             .filter(|(_, _, _, why)| why.contains("fenced"))
             .filter_map(|(t, tp, leader, why)| {
-                let (fault_at, _) = self.faults.iter().rev().find(|(ft, _)| ft <= t)?;
+                // Measured from the fault that took something down: a restart or a heal that
+                // came in between (a power cut, then power back) is not where the outage began.
+                let undo = |d: &str| d.starts_with("restart ") || d.starts_with("heal");
+                let (fault_at, _) = self.faults.iter().rev().find(|(ft, d)| ft <= t && !undo(d))?;
                 let mut why = why.clone();
                 if self.was_down(&NodeName::broker(*leader), *t) {
                     // The controller has not noticed yet (its session timeout runs per broker):
