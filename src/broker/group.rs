@@ -1,5 +1,5 @@
 //! The broker's side of consumer groups: answering `FindCoordinator`, handing group requests
-//! to its [`GroupCoordinator`], appending the coordinator's records to `__consumer_offsets`,
+//! to its [`GroupCoordinator`](crate::group::coordinator::GroupCoordinator), appending the coordinator's records to `__consumer_offsets`,
 //! and telling the coordinator when they are durable and which offsets partitions it leads.
 
 use super::{Broker, Role};

@@ -11,12 +11,17 @@
 //! heartbeats and adopt each newer image; admin clients send it topic requests, the way
 //! `kafka-topics.sh --zookeeper` went to the metadata store rather than to a broker.
 //!
-//! Today there is one controller and no quorum: the controller's own failure, leader election
-//! after a broker dies and the Raft metadata log arrive with replication. The controller sits
-//! behind the plain [`Node`](crate::node::Node) seam, so a ZooKeeper-style or Raft-replicated
-//! controller can replace it without touching brokers or clients.
+//! With `controllers = 1` that host decides alone. With 3, 5 or 7 the controllers form a Raft
+//! quorum ([`raft`], driven by [`quorum`]): one is elected active, every metadata change is a
+//! record in the replicated log, only committed metadata is served, and the others answer
+//! `NotController` with a pointer to the active one, so losing the active controller loses
+//! no decision. The controller sits behind the plain [`Node`](crate::node::Node) seam, so a
+//! ZooKeeper-style controller could replace it without touching brokers or clients.
 //!
+//! - [`election`]: broker liveness and fencing, and choosing partition leaders from the ISR
+//!   (clean or, when allowed, unclean), including preferred-leader elections.
 //! - [`placement`]: where a new topic's replicas go (Kafka's round-robin with shifted followers).
+//! - [`quorum`] and [`raft`]: the metadata log replicated across controllers.
 //! - [`state`]: the controller's state machine.
 
 pub mod election;
