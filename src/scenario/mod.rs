@@ -3,7 +3,7 @@
 //! A scenario is a TOML file in `scenarios/`: the cluster's shape, `server.properties` keys,
 //! topics, producers and consumers with their Kafka configs, scripted actions at simulated
 //! times, and the expectations a run must meet. This module reads and checks the file
-//! ([`file`](self::file) is the raw serde shape, [`validate`] turns it into the [`model`], with [`apps`]
+//! ([`file`](mod@file) is the raw serde shape, [`validate`] turns it into the [`model`], with [`apps`]
 //! checking the applications around Kafka); it knows nothing
 //! of turmoil or of how the scenario will run.
 //!
