@@ -11,7 +11,7 @@ use crate::scenario::model::Expectations;
 use crate::trace::{Event, Trace};
 use crate::types::{SimDuration, SimTime};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One order service's orders.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -69,7 +69,7 @@ impl Orders {
     pub fn of(trace: &Trace) -> Orders {
         let mut o = Orders::default();
         let mut placed: BTreeMap<&str, SimTime> = BTreeMap::new();
-        let mut seen: BTreeMap<(&str, &str), ()> = BTreeMap::new();
+        let mut seen: BTreeSet<(&str, &str)> = BTreeSet::new();
         for e in trace.entries() {
             match &e.event {
                 Event::OrderPlaced { order } => {
@@ -89,7 +89,7 @@ impl Orders {
                 Event::Notified { message } => {
                     let g = o.gateways.entry(e.node.0.clone()).or_default();
                     g.sent += 1;
-                    if seen.insert((e.node.0.as_str(), message), ()).is_none() {
+                    if seen.insert((e.node.0.as_str(), message)) {
                         g.distinct += 1;
                         if let Some(at) = placed.get(message.as_str()) {
                             let delays = g.delays_us.entry(service_of(message).to_string()).or_default();
