@@ -208,6 +208,19 @@ pub fn toml_error(shown_as: &str, text: &str, err: &toml::de::Error) -> String {
 mod tests {
     use super::*;
 
+    /// Every code exercise, in-process (tests/exercises.rs checks the same through the CLI,
+    /// with the hint and the replay command).
+    #[test]
+    fn every_code_reference_passes_and_every_starter_fails() {
+        let code: Vec<Exercise> = all().into_iter().filter(|e| e.student_file.ends_with(".rs")).collect();
+        assert_eq!(code.len(), 7, "the seven implement-it exercises");
+        for e in code {
+            let opts = |which| GradeOptions { which, seed: None, file: None };
+            assert!(matches!((e.grade)(&opts(Which::Reference)), Verdict::Pass { .. }), "{}", e.name);
+            assert!(matches!((e.grade)(&opts(Which::Student)), Verdict::Fail { .. }), "{}", e.name);
+        }
+    }
+
     #[test]
     fn names_are_unique() {
         let names: std::collections::BTreeSet<&str> = all().iter().map(|e| e.name).collect();

@@ -113,15 +113,3 @@ fn describe(c: &IsrCase) -> String {
         followers.join("; ")
     )
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_reference_passes_and_the_starter_fails() {
-        let opts = |which| GradeOptions { which, seed: None, file: None };
-        assert!(matches!(grade(&opts(Which::Reference)), Verdict::Pass { .. }));
-        assert!(matches!(grade(&opts(Which::Student)), Verdict::Fail { .. }));
-    }
-}
