@@ -1,6 +1,6 @@
 //! YOUR FILE for the `election` exercise. Edit it, then run:
 //!
-//! `cargo run -- exercise election`
+//! `cargo run --release -- exercise election`
 //!
 //! Task: the controller must choose a new leader for a partition. You get its `replicas` (in
 //! assignment order: the order of preference), its `isr`, the brokers that are `live`, and

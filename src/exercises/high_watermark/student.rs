@@ -1,6 +1,6 @@
 //! YOUR FILE for the `high-watermark` exercise. Edit it, then run:
 //!
-//! `cargo run -- exercise high-watermark`
+//! `cargo run --release -- exercise high-watermark`
 //!
 //! Task: compute a partition's high watermark on its leader. You get the leader's id and its
 //! own log end offset (LEO), the ISR (in-sync replicas, the leader included), and the LEO of

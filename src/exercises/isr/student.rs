@@ -1,6 +1,6 @@
 //! YOUR FILE for the `isr` exercise. Edit it, then run:
 //!
-//! `cargo run -- exercise isr`
+//! `cargo run --release -- exercise isr`
 //!
 //! Task: return the ISR the leader should have now, in replica (assignment) order. You get an
 //! [`IsrCase`]: the time, the leader, the replicas, the current ISR, what the leader knows of

@@ -1,6 +1,6 @@
 //! YOUR FILE for the `partitioner` exercise. Edit it, then run:
 //!
-//! `cargo run -- exercise partitioner`
+//! `cargo run --release -- exercise partitioner`
 //!
 //! Task: return the partition Kafka's default partitioner picks for a record with this key,
 //! in a topic with `partitions` partitions (at least 1). Kafka computes

@@ -1,6 +1,6 @@
 //! YOUR FILE for the `range-assignor` exercise. Edit it, then run:
 //!
-//! `cargo run -- exercise range-assignor`
+//! `cargo run --release -- exercise range-assignor`
 //!
 //! Task: write Kafka's `RangeAssignor`. You are the group leader: you get every member's
 //! subscription (`members`: member id -> topics) and each existing topic's partition count

@@ -1,6 +1,6 @@
 //! YOUR FILE for the `roundrobin-assignor` exercise. Edit it, then run:
 //!
-//! `cargo run -- exercise roundrobin-assignor`
+//! `cargo run --release -- exercise roundrobin-assignor`
 //!
 //! Task: write Kafka's `RoundRobinAssignor`. You are the group leader: you get every member's
 //! subscription (`members`: member id -> topics) and each existing topic's partition count

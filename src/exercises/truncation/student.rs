@@ -1,6 +1,6 @@
 //! YOUR FILE for the `truncation` exercise. Edit it, then run:
 //!
-//! `cargo run -- exercise truncation`
+//! `cargo run --release -- exercise truncation`
 //!
 //! Task: a follower has just learned of a new leader. Return the offset it must truncate its
 //! log to before fetching again (every record at or past it is dropped). You get both logs as
