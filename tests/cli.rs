@@ -134,3 +134,36 @@ fn bad_names_and_flags_are_clear_errors() {
     assert_bad_input(&["run"], &["SCENARIO"]);
     assert_bad_input(&["frobnicate"], &["frobnicate"]);
 }
+
+/// The README's "A scenario file" example is what a new user copies first: it must run and meet
+/// its own `[expect]`.
+#[test]
+fn the_readme_scenario_example_runs_and_passes() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md");
+    let section = readme.split("## A scenario file").nth(1).expect("the README has a scenario section");
+    let toml = section.split("```toml\n").nth(1).and_then(|b| b.split("```").next()).expect("a toml block");
+    let path = write_scenario("readme-example.toml", toml);
+    let out = kafkasim().args(["run", &path, "--no-plots", "--out", &out_dir("readme")]).output().expect("runs");
+    assert!(out.status.success(), "{}\n{}", stdout_of(&out), stderr_of(&out));
+    assert!(stdout_of(&out).contains("result: PASS"), "{}", stdout_of(&out));
+}
+
+#[test]
+fn a_missing_scenario_file_is_named_as_a_file() {
+    let out = kafkasim().args(["run", "scenarios/quickstrt.toml"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr_of(&out);
+    assert!(err.contains("scenarios/quickstrt.toml") && err.contains("no such file"), "{err}");
+    assert!(!err.contains("available:"), "{err}");
+}
+
+#[test]
+fn an_action_after_the_end_of_the_run_is_an_error_at_its_line() {
+    let text =
+        "name = \"late\"\ndescription = \"x\"\nduration = \"10s\"\n\n[[actions]]\nat = \"45s\"\ndo = \"list-topics\"\n";
+    let path = write_scenario("late-action.toml", text);
+    let out = kafkasim().args(["run", &path]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr_of(&out);
+    assert!(err.contains(&format!("{path}:6:6")) && err.contains("would never run"), "{err}");
+}

@@ -84,9 +84,26 @@ fn break_it_refuses_a_changed_config() {
     let path = dir.path().join("break-it.toml");
     std::fs::write(&path, safe).expect("write");
     let o = kafkasim(&["exercise", "break-it", "--file", path.to_str().expect("utf-8 path")]);
-    let out = stdout(&o);
-    assert_eq!(o.status.code(), Some(1), "{out}");
-    assert!(out.contains("changes `producers`: only [[actions]] may change"), "{out}");
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("changes `producers`: only [[actions]] (and the description) may change"), "{err}");
+    assert!(!err.contains("reference"), "the refusal must not point at the answer: {err}");
+}
+
+#[test]
+fn break_it_names_a_typo_once_with_line_and_column() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let reference =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/book/exercises/break-it.reference.toml"))
+            .expect("the reference file");
+    let typo = reference.replacen(r#"do = "crash""#, r#"do = "crsh""#, 1);
+    assert_ne!(typo, reference);
+    let path = dir.path().join("break-it.toml");
+    std::fs::write(&path, typo).expect("write");
+    let o = kafkasim(&["exercise", "break-it", "--file", path.to_str().expect("utf-8 path")]);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.matches(&format!("{}:", path.display())).count(), 1, "the location once: {err}");
 }
 
 #[test]

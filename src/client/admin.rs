@@ -51,8 +51,11 @@ impl AdminCommand {
             }
             AdminCommand::Admin(AdminRequest::DeleteTopic(t)) => format!("kafka-topics.sh --delete --topic {t}"),
             AdminCommand::Admin(AdminRequest::ListTopics) => "kafka-topics.sh --list".to_string(),
+            // Every key `set-config` takes is read-only in Kafka (`kafka-configs.sh` refuses to
+            // alter it): the operator edits server.properties and restarts the broker. kafkasim
+            // applies the edit in place, and says so, rather than show a command Kafka rejects.
             AdminCommand::Admin(AdminRequest::SetConfig { key, value }) => {
-                format!("kafka-configs.sh --alter --entity-type brokers --entity-default --add-config {key}={value}")
+                format!("echo '{key}={value}' >> config/server.properties  # then restart the broker")
             }
             AdminCommand::DumpLog(d) => match d.lookup {
                 Some(o) => format!("kafka-dump-log.sh --partition {} --find-offset {o}", d.tp),
@@ -185,7 +188,7 @@ fn describe_result(a: AdminResponse) -> Result<String, AdminError> {
         AdminResponse::Deleted(name) => Ok(format!("Deleted topic {name}.")),
         AdminResponse::Topics(names) if names.is_empty() => Ok("(no topics)".to_string()),
         AdminResponse::Topics(names) => Ok(names.iter().map(|n| n.to_string()).collect::<Vec<_>>().join("\n")),
-        AdminResponse::ConfigSet => Ok("Config updated.".to_string()),
+        AdminResponse::ConfigSet => Ok("(kafkasim applies it in place; Kafka reads it only at start-up)".to_string()),
         AdminResponse::Error(e) => Err(e),
     }
 }

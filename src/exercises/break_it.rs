@@ -43,12 +43,14 @@ fn grade(opts: &GradeOptions) -> Verdict {
     };
     let replay = |seed: u64| format!("kafkasim run {} --seed {seed}", path.display());
     if let Err(changed) = locked_parts_unchanged(&path, &crate_file(REFERENCE_FILE)) {
-        let detail = format!(
-            "{} changes {changed}: only [[actions]] may change (acks=1 and the rest are fixed); \
-             copy it back from {REFERENCE_FILE}",
+        // Not a failed attempt but an answer outside the rules: bad input (exit 2), and the way
+        // back names git, not the reference file, which holds the answer.
+        return Verdict::BadInput(format!(
+            "{} changes {changed}: only [[actions]] (and the description) may change; acks=1, the \
+             seed and the rest are fixed. Undo the other edits (`git diff {STUDENT_FILE}` shows them, \
+             `git checkout {STUDENT_FILE}` restores the starter)",
             path.display()
-        );
-        return Verdict::Fail { seed: scenario.seed, detail, replay: replay(scenario.seed) };
+        ));
     }
     let seeds: Vec<u64> = match opts.seed {
         Some(s) => vec![s],
@@ -97,7 +99,8 @@ fn locked_parts_unchanged(student: &Path, reference: &Path) -> Result<(), String
 /// A scenario error as one line with its file, line and column.
 fn describe(e: &ScenarioError) -> String {
     match e {
-        ScenarioError::Invalid { message, location, .. } => format!("{location}: {message}"),
+        // The message already starts with `file:line:col`.
+        ScenarioError::Invalid { message, .. } => message.clone(),
         other => other.to_string(),
     }
 }

@@ -40,7 +40,7 @@
 //!
 //! Within the segment, records of varying size lie back to back, so offset 2049 could be at any
 //! byte. Next to each `.log` file sits a sparse *offset index* (`.index`): a sorted list of
-//! `(relative offset, byte position)` pairs, with one entry added each time about
+//! `(relative offset, byte position)` pairs, with one entry added each time more than
 //! `log.index.interval.bytes` (default 4096) of records have been appended since the last. A
 //! second binary search finds the greatest entry `<= 2049`, and a forward scan from that byte
 //! position, record by record, reaches the target. The index is sparse so that it stays small

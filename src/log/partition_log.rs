@@ -541,11 +541,13 @@ mod tests {
 
     #[test]
     fn lookup_uses_the_sparse_index() {
-        // 4096 / 64 = 64 records between entries: offset 2048 + 200 scans from entry 2048 + 192.
+        // An entry once *more than* 4096 bytes (64 records of 64 bytes) have gone in since the
+        // last: every 65 records, at relative offsets 65, 130, 195, ... So offset 2048 + 200
+        // scans 5 records from the entry at 2048 + 195.
         let log = tutorial_log();
         let found = log.lookup(Offset(2248)).unwrap();
-        assert_eq!(found.index_entry, Some((Offset(2240), 192 * 64)));
-        assert_eq!((found.position, found.scanned_records), (200 * 64, 8));
+        assert_eq!(found.index_entry, Some((Offset(2243), 195 * 64)));
+        assert_eq!((found.position, found.scanned_records), (200 * 64, 5));
         let err = log.lookup(Offset(3000)).unwrap_err();
         assert_eq!(err.log_end_offset, Offset(3000));
     }

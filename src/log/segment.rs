@@ -128,7 +128,7 @@ impl Segment {
         self.max_timestamp
     }
 
-    /// Bytes appended since the last index entry: when it reaches `index.interval.bytes`, the
+    /// Bytes appended since the last index entry: once it exceeds `index.interval.bytes`, the
     /// next record gets an entry.
     pub fn bytes_since_index_entry(&self) -> u64 {
         self.bytes_since_index_entry
@@ -148,13 +148,14 @@ impl Segment {
     }
 
     /// Append `record`, which must carry the segment's next offset, adding an index entry when
-    /// `index_interval_bytes` have accumulated since the last one (as Kafka does, the first
-    /// record of a segment gets none: position 0 is where a scan starts anyway).
+    /// *more than* `index_interval_bytes` have accumulated since the last one (Kafka's
+    /// `LogSegment.append` tests `bytesSinceLastIndexEntry > indexIntervalBytes`). As in Kafka,
+    /// the first record of a segment gets none: position 0 is where a scan starts anyway.
     pub fn append(&mut self, now: SimTime, record: Record, index_interval_bytes: u64) {
         assert_eq!(record.offset, self.next_offset(), "segment {} must receive dense offsets", self.base_offset);
         if self.is_empty() {
             self.created_at = now;
-        } else if self.bytes_since_index_entry >= index_interval_bytes {
+        } else if self.bytes_since_index_entry > index_interval_bytes {
             self.index.append_entry(record.offset, self.size_bytes);
             self.bytes_since_index_entry = 0;
         }

@@ -1,16 +1,17 @@
 //! The console output of a run: what the seed's scripts and Kafka's tools would print.
 
+use crate::scenario::model::PrintFormat;
 use crate::scenario::Scenario;
 use crate::sim::build::{admin_node, consumer_node, producer_node};
 use crate::trace::{py_bytes, py_key, Event, Trace};
 use crate::types::NodeName;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 /// The console lines of a run, each prefixed with its simulated time and node.
 pub fn render(scenario: &Scenario, trace: &Trace) -> String {
-    let printing: BTreeSet<NodeName> =
-        scenario.consumers.iter().filter(|c| c.print).map(|c| consumer_node(&c.name)).collect();
+    let printing: BTreeMap<NodeName, PrintFormat> =
+        scenario.consumers.iter().filter_map(|c| Some((consumer_node(&c.name), c.print?))).collect();
     let echoing: BTreeSet<NodeName> =
         scenario.producers.iter().filter(|p| p.print).map(|p| producer_node(&p.name)).collect();
     let admin = admin_node();
@@ -18,17 +19,21 @@ pub fn render(scenario: &Scenario, trace: &Trace) -> String {
     for e in trace.entries() {
         let prefix = format!("{} {}", e.time, e.node);
         match &e.event {
-            Event::Consumed { tp, records } if printing.contains(&e.node) => {
+            Event::Consumed { tp, records } => {
+                let Some(format) = printing.get(&e.node) else { continue };
                 for r in records {
-                    let _ = writeln!(
-                        out,
-                        "{prefix}: {}:{}:{}: key={} value={}",
-                        tp.topic,
-                        tp.partition,
-                        r.offset,
-                        py_key(&r.key),
-                        py_bytes(&r.value)
-                    );
+                    let _ = match format {
+                        PrintFormat::KafkaPython => writeln!(
+                            out,
+                            "{prefix}: {}:{}:{}: key={} value={}",
+                            tp.topic,
+                            tp.partition,
+                            r.offset,
+                            py_key(&r.key),
+                            py_bytes(&r.value)
+                        ),
+                        PrintFormat::Value => writeln!(out, "{prefix}: {}", String::from_utf8_lossy(&r.value)),
+                    };
                 }
             }
             Event::Sent { value, .. } if echoing.contains(&e.node) => {

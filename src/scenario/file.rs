@@ -166,9 +166,10 @@ pub struct ConsumerFile {
     /// Start every partition at this offset (`consumer.seek`).
     #[serde(default)]
     pub seek: Option<Spanned<i64>>,
-    /// Print each record as the seed's consumer.py does.
+    /// Print each record: `true` or `"kafka-python"` as the seed's consumer.py does,
+    /// `"value"` as `kafka-console-consumer.sh` does (the value alone).
     #[serde(default)]
-    pub print: bool,
+    pub print: Option<Spanned<toml::Value>>,
     /// Processing a record calls this service (a `[[services]]` name) and waits for it.
     #[serde(default)]
     pub call: Option<Spanned<String>>,

@@ -70,6 +70,11 @@ pub fn find(name_or_path: &str, dir: &Path) -> Result<PathBuf, ScenarioError> {
     if in_dir.is_file() {
         return Ok(in_dir);
     }
+    // Something that looks like a path is a file the user meant: say that file is missing
+    // rather than list scenario names it was never meant to match.
+    if name_or_path.contains(['/', '\\']) || name_or_path.ends_with(".toml") {
+        return Err(ScenarioError::Io { path: as_path, reason: "no such file".to_string() });
+    }
     let available: Vec<String> = files_in(dir)
         .unwrap_or_default()
         .iter()

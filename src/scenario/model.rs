@@ -126,8 +126,8 @@ pub struct ConsumerSpec {
     pub from_beginning: bool,
     /// Start every partition here.
     pub seek: Option<Offset>,
-    /// Print records like the seed's consumer.py.
-    pub print: bool,
+    /// Whether and how to print each record consumed.
+    pub print: Option<PrintFormat>,
     /// Processing a record calls this service.
     pub call: Option<CallSpec>,
     /// Consumer configs.
@@ -462,4 +462,15 @@ pub struct Expectations {
 /// A partition id helper for actions.
 pub fn tp(topic: &TopicName, p: u32) -> TopicPartition {
     TopicPartition { topic: topic.clone(), partition: PartitionId(p) }
+}
+
+/// How a consumer prints the records it reads, so a run's console output looks like the tool
+/// the scenario stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrintFormat {
+    /// The seed's `consumer.py`: `print("%s:%d:%d: key=%s value=%s" % ...)`, e.g.
+    /// `oldboy:0:5: key=None value=b'6'`.
+    KafkaPython,
+    /// `kafka-console-consumer.sh` with its default properties: the value alone, one per line.
+    Value,
 }

@@ -91,7 +91,7 @@ pub fn validate(raw: ScenarioFile, name: &str, text: &str, path: &Path) -> Res<S
     for t in &raw.topics {
         topics.push(topic(&cx, t.get_ref(), &cluster)?);
     }
-    let actions = actions(&cx, &raw.actions, &cluster)?;
+    let actions = actions(&cx, &raw.actions, &cluster, duration)?;
     let known = known_topics(&topics, &actions);
     let auto_create = broker.bool("auto.create.topics.enable");
     let mut producers = Vec::new();
@@ -221,12 +221,29 @@ fn assignment(cx: &Ctx, raw: &Spanned<Vec<Vec<i64>>>, cluster: &ClusterSpec) -> 
     Ok(out)
 }
 
-fn actions(cx: &Ctx, raw: &[Spanned<ActionFile>], cluster: &ClusterSpec) -> Res<Vec<ActionSpec>> {
+/// The `[[actions]]`, sorted by time. An action timed after the run ends is an error, not a
+/// silent no-op: a student lengthening a fault schedule past `duration` should hear why nothing
+/// happened.
+fn actions(
+    cx: &Ctx,
+    raw: &[Spanned<ActionFile>],
+    cluster: &ClusterSpec,
+    duration: SimDuration,
+) -> Res<Vec<ActionSpec>> {
     let mut out = Vec::new();
     for a in raw {
         let r = a.get_ref();
         let at = match (&r.at, &r.when) {
-            (Some(at), _) => cx.duration(at)?,
+            (Some(at), _) => {
+                let t = cx.duration(at)?;
+                if t >= duration {
+                    return cx.err(
+                        at.span(),
+                        format!("this action at {t} would never run: the run ends at {duration} (`duration`)"),
+                    );
+                }
+                t
+            }
             (None, Some(_)) => SimDuration::ZERO,
             (None, None) => return cx.err(a.span(), "an action needs `at = \"5s\"` or `when = \"...\"`"),
         };
@@ -605,6 +622,25 @@ fn key_source(cx: &Ctx, k: &Spanned<String>) -> Res<KeySource> {
     }
 }
 
+/// A consumer's `print`: `true`/`"kafka-python"` (the seed's consumer.py), `"value"`
+/// (`kafka-console-consumer.sh`), `false` or absent (silent).
+fn print_format(cx: &Ctx, print: Option<&Spanned<toml::Value>>) -> Res<Option<PrintFormat>> {
+    let Some(p) = print else { return Ok(None) };
+    match p.get_ref() {
+        toml::Value::Boolean(false) => Ok(None),
+        toml::Value::Boolean(true) => Ok(Some(PrintFormat::KafkaPython)),
+        toml::Value::String(s) if s == "kafka-python" => Ok(Some(PrintFormat::KafkaPython)),
+        toml::Value::String(s) if s == "value" => Ok(Some(PrintFormat::Value)),
+        other => cx.err(
+            p.span(),
+            format!(
+                "`print = {other}`: use true or \"kafka-python\" (consumer.py's lines), \"value\" \
+                 (kafka-console-consumer.sh: the value alone) or false"
+            ),
+        ),
+    }
+}
+
 fn consumer(cx: &Ctx, c: &Spanned<ConsumerFile>, known: &BTreeSet<TopicName>, auto: bool) -> Res<ConsumerSpec> {
     let r = c.get_ref();
     if r.topics.get_ref().is_empty() {
@@ -623,7 +659,7 @@ fn consumer(cx: &Ctx, c: &Spanned<ConsumerFile>, known: &BTreeSet<TopicName>, au
         stop: r.stop.as_ref().map(|s| cx.duration(s)).transpose()?,
         from_beginning: r.from_beginning,
         seek: r.seek.as_ref().map(|s| cx.count(s, "seek", 0, i64::MAX)).transpose()?.map(Offset),
-        print: r.print,
+        print: print_format(cx, r.print.as_ref())?,
         call: None,
         config: cx.config(config::CONSUMER_KEYS, "consumer", &r.config)?,
     })
