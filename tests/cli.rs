@@ -167,3 +167,17 @@ fn an_action_after_the_end_of_the_run_is_an_error_at_its_line() {
     let err = stderr_of(&out);
     assert!(err.contains(&format!("{path}:6:6")) && err.contains("would never run"), "{err}");
 }
+
+#[test]
+fn a_bad_key_in_pasted_server_properties_is_an_error_at_its_line() {
+    let text = "name = \"props\"\ndescription = \"x\"\nduration = \"1s\"\nserver_properties = '''\n# comment\nbroker.id=0\nnum.partitons=1\n'''\n";
+    let path = write_scenario("bad-properties.toml", text);
+    let out = kafkasim().args(["run", &path]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr_of(&out);
+    assert!(err.contains(&format!("{path}:7:1")) && err.contains("unknown broker config key `num.partitons`"), "{err}");
+    let twice = text.replace("num.partitons=1", "num.partitions=1\n") + "\n[broker]\n\"num.partitions\" = 2\n";
+    let path = write_scenario("twice-properties.toml", &twice);
+    let err = stderr_of(&kafkasim().args(["run", &path]).output().expect("runs"));
+    assert!(err.contains("set both in server_properties and in [broker]"), "{err}");
+}

@@ -28,6 +28,10 @@ pub struct ScenarioFile {
     /// What the cluster looks like.
     #[serde(default)]
     pub cluster: Option<Spanned<ClusterFile>>,
+    /// A `server.properties` file's text, pasted in as it is (Java properties syntax); its
+    /// keys apply to every broker, like `[broker]`'s.
+    #[serde(default)]
+    pub server_properties: Option<Spanned<String>>,
     /// `server.properties` keys for every broker.
     #[serde(default)]
     pub broker: BTreeMap<String, Spanned<toml::Value>>,

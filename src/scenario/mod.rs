@@ -17,6 +17,7 @@ pub mod error;
 pub mod file;
 pub mod model;
 pub mod overrides;
+pub mod properties;
 pub mod validate;
 
 pub use error::ScenarioError;

@@ -86,7 +86,7 @@ pub fn validate(raw: ScenarioFile, name: &str, text: &str, path: &Path) -> Res<S
         return cx.err(raw.tick.as_ref().map(|t| t.span()).unwrap_or(0..0), "tick must be at least 1ms");
     }
     let cluster = cluster(&cx, raw.cluster.as_ref())?;
-    let broker = cx.config(config::BROKER_KEYS, "broker", &raw.broker)?;
+    let broker = broker_config(&cx, raw.server_properties.as_ref(), &raw.broker)?;
     let mut topics = Vec::new();
     for t in &raw.topics {
         topics.push(topic(&cx, t.get_ref(), &cluster)?);
@@ -219,6 +219,58 @@ fn assignment(cx: &Ctx, raw: &Spanned<Vec<Vec<i64>>>, cluster: &ClusterSpec) -> 
         return cx.err(raw.span(), "replica_assignment is empty (InvalidReplicaAssignment)");
     }
     Ok(out)
+}
+
+/// The brokers' settings: `server_properties` (a pasted `server.properties` file) and
+/// `[broker]` together. A key set in both is an error, not a silent override: the reader of the
+/// file could not tell which one wins.
+fn broker_config(
+    cx: &Ctx,
+    properties: Option<&Spanned<String>>,
+    table: &BTreeMap<String, Spanned<toml::Value>>,
+) -> Res<Config> {
+    let mut merged = table.clone();
+    let Some(props) = properties else { return cx.config(config::BROKER_KEYS, "broker", &merged) };
+    let mut seen = BTreeSet::new();
+    let mut cursor = props.span().start;
+    for p in super::properties::parse(props.get_ref()) {
+        let span = property_span(cx, props, &p, cursor);
+        cursor = span.end;
+        if !seen.insert(p.key.clone()) {
+            return cx.err(span, format!("`{}` is set twice in server_properties", p.key));
+        }
+        if let Some(other) = table.get(&p.key) {
+            return cx
+                .err(other.span(), format!("`{}` is set both in server_properties and in [broker]: keep one", p.key));
+        }
+        let value = super::properties::to_toml_value(&p.value);
+        if let Err(m) = config::validate(config::BROKER_KEYS, "broker", &p.key, &value) {
+            return cx.err(span, format!("in server_properties: {m}"));
+        }
+        merged.insert(p.key.clone(), Spanned::new(span, value));
+    }
+    cx.config(config::BROKER_KEYS, "broker", &merged)
+}
+
+/// Where a property's line sits in the file: found by its text inside the string's span, after
+/// the previous property (a string with escapes may not hold it verbatim; then the whole string
+/// is blamed).
+fn property_span(
+    cx: &Ctx,
+    props: &Spanned<String>,
+    p: &super::properties::Property,
+    from: usize,
+) -> std::ops::Range<usize> {
+    let whole = props.span();
+    let line = props.get_ref()[p.at..].lines().next().unwrap_or("").trim_end();
+    let inside = cx.text.get(from.max(whole.start)..whole.end).unwrap_or("");
+    match inside.find(line) {
+        Some(i) if !line.is_empty() => {
+            let start = from.max(whole.start) + i;
+            start..start + line.len()
+        }
+        _ => whole,
+    }
 }
 
 /// The `[[actions]]`, sorted by time. An action timed after the run ends is an error, not a
