@@ -101,6 +101,9 @@ pub struct BrokerConfig {
     pub offsets_topic_replication_factor: u32,
     /// The group coordinator's settings (`group.*`).
     pub group: crate::group::state::GroupConfig,
+    /// How a leader computes its high watermark: Kafka's rule, unless the `high-watermark`
+    /// exercise runs a cluster on a student's.
+    pub high_watermark_rule: crate::replication::isr::HighWatermarkRule,
 }
 
 /// A broker's role for one partition.

@@ -59,6 +59,29 @@ fn every_code_reference_passes_and_every_starter_fails_and_replays() {
     }
 }
 
+/// The cluster stage: the reference passes it, and each starter's rule, run by a whole cluster,
+/// breaks that cluster's promise (election: acknowledged records lost; high watermark: acks=all
+/// stalls), leaves the run's outputs to read, and replays to the same verdict.
+#[test]
+fn the_cluster_stage_runs_a_cluster_on_the_rule() {
+    for (name, broken) in [("election", "lost_acked=399"), ("high-watermark", "expect.acked_min")] {
+        let reference = stdout(&kafkasim(&["exercise", name, "--reference"]));
+        assert!(reference.contains("a cluster ran on it: cluster-"), "{reference}");
+        let o = kafkasim(&["exercise", name, "--cluster"]);
+        let out = stdout(&o);
+        assert_eq!(o.status.code(), Some(1), "{out}");
+        let first = out.lines().next().unwrap_or_default().to_string();
+        assert!(first.contains("a cluster running your rule fails cluster-") && first.contains(broken), "{out}");
+        let kept = first.rsplit("plots are in ").next().expect("an output folder");
+        let trace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(kept).join("trace.log");
+        assert!(trace.is_file(), "{} missing", trace.display());
+        let replay = out.lines().find_map(|l| l.strip_prefix("replay: kafkasim ")).expect("a replay line");
+        assert!(replay.ends_with("--cluster --seed 1"), "{replay}");
+        let again = kafkasim(&replay.split(' ').collect::<Vec<_>>());
+        assert_eq!(stdout(&again).lines().next(), Some(first.as_str()), "the replay gives the same verdict");
+    }
+}
+
 #[test]
 fn predict_acks_reference_passes_and_starter_fails() {
     assert_reference_passes("predict-acks");

@@ -189,7 +189,7 @@ impl Broker {
     pub(super) fn advance_high_watermark(&mut self, now: SimTime, tp: &TopicPartition) -> Vec<Output> {
         let Some(replica) = self.partitions.get_mut(tp) else { return Vec::new() };
         let Role::Leader(ls) = &replica.role else { return Vec::new() };
-        let hw = ls.high_watermark(replica.log.log_end_offset());
+        let hw = ls.high_watermark(replica.log.log_end_offset(), self.config.high_watermark_rule);
         if hw <= replica.log.high_watermark() {
             return Vec::new();
         }

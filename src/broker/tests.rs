@@ -28,6 +28,7 @@ fn config(capacity: u64, min_insync: u32) -> BrokerConfig {
         hw_checkpoint_interval: SimDuration::from_millis(5000),
         offsets_topic_partitions: 50,
         offsets_topic_replication_factor: 1,
+        high_watermark_rule: crate::replication::isr::high_watermark,
         group: crate::group::state::GroupConfig {
             initial_rebalance_delay: SimDuration::from_millis(3000),
             min_session_timeout: SimDuration::from_millis(6000),

@@ -24,6 +24,10 @@ pub struct ExerciseArgs {
     /// For predict-acks and break-it: grade this answer file instead of the one in book/exercises/.
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
+    /// For high-watermark and election: skip the cases and only run a cluster on the rule
+    /// (with --seed N: each of its scenarios on seed N).
+    #[arg(long)]
+    pub cluster: bool,
 }
 
 /// Run the subcommand; returns the exit status.
@@ -37,7 +41,7 @@ pub fn run(args: &ExerciseArgs) -> u8 {
         return EXIT_BAD_INPUT;
     };
     let which = if args.reference { Which::Reference } else { Which::Student };
-    let opts = GradeOptions { which, seed: args.seed, file: args.file.clone() };
+    let opts = GradeOptions { which, seed: args.seed, file: args.file.clone(), cluster: args.cluster };
     match (exercise.grade)(&opts) {
         Verdict::Pass { detail } => {
             println!("PASS {} ({detail})", exercise.name);

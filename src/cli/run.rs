@@ -62,7 +62,8 @@ pub fn execute(s: &Scenario, seed: u64) -> Result<RunOutcome, sim::SimError> {
     Ok(RunOutcome { trace, summary, console })
 }
 
-fn write_outputs(out: &Path, o: &RunOutcome, plots: bool) -> Result<Vec<PathBuf>, String> {
+/// Write a run's trace, summary and (if `plots`) plots into `out`; returns the files written.
+pub fn write_outputs(out: &Path, o: &RunOutcome, plots: bool) -> Result<Vec<PathBuf>, String> {
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let write = |name: &str, text: &str| {
         let p = out.join(name);

@@ -65,6 +65,9 @@ pub struct Controller {
     pub(super) next_rebalance_check: SimTime,
     /// The Raft quorum of controllers, when there are several (KRaft); `None` for one.
     pub(super) quorum: Option<super::quorum::Quorum>,
+    /// How a leader is chosen when one is fenced: Kafka's rule, unless the `election` exercise
+    /// runs a cluster on a student's.
+    pub(super) election_rule: super::election::ElectionRule,
 }
 
 impl Controller {
@@ -82,7 +85,13 @@ impl Controller {
             startup_events: Vec::new(),
             next_rebalance_check,
             quorum: None,
+            election_rule: super::election::kafka_election,
         }
+    }
+
+    /// Elect leaders with `rule` instead of Kafka's (the `election` exercise's cluster runs).
+    pub fn set_election_rule(&mut self, rule: super::election::ElectionRule) {
+        self.election_rule = rule;
     }
 
     /// Create a topic that exists before the run begins (a scenario's `[[topics]]`), so no

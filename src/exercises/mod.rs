@@ -31,6 +31,7 @@
 
 pub mod assignor_cases;
 pub mod break_it;
+pub mod cluster;
 pub mod election;
 pub mod high_watermark;
 pub mod isr;
@@ -65,6 +66,8 @@ pub struct GradeOptions {
     pub seed: Option<u64>,
     /// For the file-based exercises: grade this file instead of the default one.
     pub file: Option<PathBuf>,
+    /// For the exercises with a cluster stage: skip the cases and run only the cluster.
+    pub cluster: bool,
 }
 
 /// The grader's verdict.
@@ -176,6 +179,27 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
+/// Grade an exercise in two stages: the cases, then (when they all pass, and no single case was
+/// asked for) a cluster running the rule ([`cluster`]). `--cluster` runs only the second.
+pub fn cases_then_cluster(
+    opts: &GradeOptions,
+    cases: impl FnOnce() -> Verdict,
+    in_cluster: impl FnOnce() -> Verdict,
+) -> Verdict {
+    if opts.cluster {
+        return in_cluster();
+    }
+    let verdict = cases();
+    let Verdict::Pass { detail } = &verdict else { return verdict };
+    if opts.seed.is_some() {
+        return verdict;
+    }
+    match in_cluster() {
+        Verdict::Pass { detail: ran } => Verdict::Pass { detail: format!("{detail}; {ran}") },
+        other => other,
+    }
+}
+
 /// Compare an expected and an actual answer, describing the case on a mismatch.
 pub fn expect_eq<T: PartialEq + fmt::Display>(case: &str, expected: &T, got: &T) -> Result<(), String> {
     if expected == got {
@@ -215,7 +239,7 @@ mod tests {
         let code: Vec<Exercise> = all().into_iter().filter(|e| e.student_file.ends_with(".rs")).collect();
         assert_eq!(code.len(), 7, "the seven implement-it exercises");
         for e in code {
-            let opts = |which| GradeOptions { which, seed: None, file: None };
+            let opts = |which| GradeOptions { which, seed: None, file: None, cluster: false };
             assert!(matches!((e.grade)(&opts(Which::Reference)), Verdict::Pass { .. }), "{}", e.name);
             assert!(matches!((e.grade)(&opts(Which::Student)), Verdict::Fail { .. }), "{}", e.name);
         }

@@ -17,6 +17,11 @@ pub struct FollowerProgress {
     pub previous_fetch: (Offset, SimTime),
 }
 
+/// A rule computing a leader's high watermark from its own log end offset, its ISR and its
+/// followers' progress. The simulator runs [`high_watermark`]; the `high-watermark` exercise
+/// swaps in a student's rule to run a whole cluster on it.
+pub type HighWatermarkRule = fn(BrokerId, Offset, &[BrokerId], &BTreeMap<BrokerId, FollowerProgress>) -> Offset;
+
 /// The high watermark: the smallest log end offset among the in-sync replicas (the leader's
 /// own included). A follower the leader has not heard from yet counts as having nothing.
 pub fn high_watermark(

@@ -79,9 +79,10 @@ impl LeaderState {
         p.previous_fetch = (leader_leo, now);
     }
 
-    /// The high watermark given the leader's log end offset.
-    pub fn high_watermark(&self, leader_leo: Offset) -> Offset {
-        isr::high_watermark(self.me, leader_leo, &self.isr, &self.followers)
+    /// The high watermark given the leader's log end offset, computed by `rule` (the
+    /// simulator's [`isr::high_watermark`], or an exercise's).
+    pub fn high_watermark(&self, leader_leo: Offset, rule: isr::HighWatermarkRule) -> Offset {
+        rule(self.me, leader_leo, &self.isr, &self.followers)
     }
 
     /// An ISR change to propose now, with the reason, if one is due and none is pending.
@@ -132,10 +133,10 @@ mod tests {
     #[test]
     fn high_watermark_follows_the_slowest_in_sync_follower() {
         let mut l = LeaderState::new(BrokerId(1), SimTime::ZERO, LeaderEpoch(1), 0, ids(&[1, 2, 3]), ids(&[1, 2, 3]));
-        assert_eq!(l.high_watermark(Offset(10)), Offset(0));
+        assert_eq!(l.high_watermark(Offset(10), isr::high_watermark), Offset(0));
         l.on_fetch(SimTime::ZERO, BrokerId(2), Offset(10), Offset(10));
         l.on_fetch(SimTime::ZERO, BrokerId(3), Offset(6), Offset(10));
-        assert_eq!(l.high_watermark(Offset(10)), Offset(6));
+        assert_eq!(l.high_watermark(Offset(10), isr::high_watermark), Offset(6));
     }
 
     #[test]

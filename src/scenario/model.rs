@@ -10,6 +10,26 @@ use crate::types::{BrokerId, Offset, PartitionId, SimDuration, TopicName, TopicP
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+/// The rules of Kafka's that the classroom exercises rewrite, as swappable functions. A scenario
+/// file cannot set them: they are always Kafka's, except when an exercise's grader runs a
+/// cluster on a student's code to show what that code does to a whole run.
+#[derive(Clone, Copy, Debug)]
+pub struct Rules {
+    /// How a leader computes its high watermark.
+    pub high_watermark: crate::replication::isr::HighWatermarkRule,
+    /// How the controller chooses a partition's leader.
+    pub election: crate::controller::election::ElectionRule,
+}
+
+impl Default for Rules {
+    fn default() -> Rules {
+        Rules {
+            high_watermark: crate::replication::isr::high_watermark,
+            election: crate::controller::election::kafka_election,
+        }
+    }
+}
+
 /// A scenario ready to run.
 #[derive(Clone, Debug)]
 pub struct Scenario {
@@ -45,6 +65,8 @@ pub struct Scenario {
     pub expect: Expectations,
     /// Where it was read from.
     pub path: PathBuf,
+    /// Kafka's rules, or a student's (see [`Rules`]).
+    pub rules: Rules,
 }
 
 /// The cluster's shape.

@@ -140,6 +140,7 @@ pub fn validate(raw: ScenarioFile, name: &str, text: &str, path: &Path) -> Res<S
         random_faults,
         expect,
         path: path.to_path_buf(),
+        rules: Rules::default(),
     })
 }
 

@@ -119,6 +119,7 @@ pub fn broker_config(c: &Config) -> BrokerConfig {
             min_session_timeout: ms(c, "group.min.session.timeout.ms"),
             max_session_timeout: ms(c, "group.max.session.timeout.ms"),
         },
+        high_watermark_rule: crate::replication::isr::high_watermark,
     }
 }
 
@@ -157,6 +158,7 @@ fn controller_alone(s: &Scenario) -> Controller {
     let brokers: BTreeMap<BrokerId, NodeName> =
         s.cluster.broker_ids().into_iter().map(|b| (b, NodeName::broker(b))).collect();
     let mut controller = Controller::new(config, brokers);
+    controller.set_election_rule(s.rules.election);
     for t in &s.topics {
         controller.create_at_startup(create_request(t, &s.broker));
     }
@@ -165,7 +167,8 @@ fn controller_alone(s: &Scenario) -> Controller {
 
 /// Broker `id` for a scenario.
 pub fn broker(s: &Scenario, id: BrokerId) -> Broker {
-    Broker::new(id, controllers(s), broker_config(&s.broker))
+    let config = BrokerConfig { high_watermark_rule: s.rules.high_watermark, ..broker_config(&s.broker) };
+    Broker::new(id, controllers(s), config)
 }
 
 /// Every broker's host name (clients bootstrap from these).

@@ -13,8 +13,10 @@
 mod reference;
 mod student;
 
-use super::{expect_eq, grade_cases, Exercise, GradeOptions, Verdict, Which};
-use crate::controller::election::{choose_leader, Choice};
+use super::cluster::{self, ClusterCheck};
+use super::{cases_then_cluster, expect_eq, grade_cases, Exercise, GradeOptions, Verdict, Which};
+use crate::controller::election::{choose_leader, Choice, ElectionRule};
+use crate::scenario::model::Rules;
 use crate::types::BrokerId;
 use rand::Rng;
 use std::collections::BTreeSet;
@@ -49,11 +51,40 @@ impl std::fmt::Display for Election {
 
 type ElectFn = fn(&[BrokerId], &[BrokerId], &BTreeSet<BrokerId>, bool) -> Election;
 
+/// The runs a rule must survive once its cases pass: followers out of the ISR when the leader
+/// crashes, unclean election off (a rule that elects an out-of-sync replica loses acknowledged
+/// records), and the shipped `unclean-election`, where the setting is on for one topic.
+const IN_CLUSTER: [ClusterCheck; 2] = [
+    ClusterCheck { scenario: "book/exercises/cluster-election.toml", seeds: &[1, 2, 3] },
+    ClusterCheck { scenario: "scenarios/unclean-election.toml", seeds: &[42] },
+];
+
 fn grade(opts: &GradeOptions) -> Verdict {
-    let chosen: ElectFn = match opts.which {
-        Which::Student => student::elect,
-        Which::Reference => reference::elect,
+    let (chosen, rule): (ElectFn, ElectionRule) = match opts.which {
+        Which::Student => (student::elect, student_rule),
+        Which::Reference => (reference::elect, reference_rule),
     };
+    let rules = Rules { election: rule, ..Rules::default() };
+    cases_then_cluster(opts, || grade_with(opts, chosen), || cluster::grade(EXERCISE.name, opts, &IN_CLUSTER, rules))
+}
+
+/// The student's `elect` as the controller calls it.
+fn student_rule(replicas: &[BrokerId], isr: &[BrokerId], live: &BTreeSet<BrokerId>, unclean: bool) -> Option<Choice> {
+    as_choice(isr, student::elect(replicas, isr, live, unclean))
+}
+
+/// The reference `elect` as the controller calls it.
+fn reference_rule(replicas: &[BrokerId], isr: &[BrokerId], live: &BTreeSet<BrokerId>, unclean: bool) -> Option<Choice> {
+    as_choice(isr, reference::elect(replicas, isr, live, unclean))
+}
+
+/// An election's leader as the controller's choice: clean if it was in the ISR. (The ISR the
+/// answer leaves is graded by the cases; in a cluster the controller applies its own.)
+fn as_choice(isr: &[BrokerId], e: Election) -> Option<Choice> {
+    e.leader.map(|l| if isr.contains(&l) { Choice::Clean(l) } else { Choice::Unclean(l) })
+}
+
+fn grade_with(opts: &GradeOptions, chosen: ElectFn) -> Verdict {
     grade_cases(EXERCISE.name, opts, |seed| {
         let (replicas, isr, live, unclean) = draw_case(seed);
         let expected = oracle(&replicas, &isr, &live, unclean);

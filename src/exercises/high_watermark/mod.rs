@@ -11,8 +11,10 @@
 mod reference;
 mod student;
 
-use super::{expect_eq, grade_cases, Exercise, GradeOptions, Verdict, Which};
-use crate::replication::isr::{high_watermark, FollowerProgress};
+use super::cluster::{self, ClusterCheck};
+use super::{cases_then_cluster, expect_eq, grade_cases, Exercise, GradeOptions, Verdict, Which};
+use crate::replication::isr::{high_watermark, FollowerProgress, HighWatermarkRule};
+use crate::scenario::model::Rules;
 use crate::types::{BrokerId, Offset, SimTime};
 use rand::Rng;
 use std::collections::BTreeMap;
@@ -29,11 +31,39 @@ pub const EXERCISE: Exercise = Exercise {
 
 type HwFn = fn(BrokerId, Offset, &[BrokerId], &BTreeMap<BrokerId, Offset>) -> Offset;
 
+/// The runs a rule must survive once its cases pass: `acks=all` producers through a leader
+/// whose followers fall behind before it crashes (a high watermark that runs ahead of an ISR
+/// member acknowledges records the new leader lacks), and the shipped `leader-crash`.
+const IN_CLUSTER: [ClusterCheck; 2] = [
+    ClusterCheck { scenario: "book/exercises/cluster-high-watermark.toml", seeds: &[1, 2, 3] },
+    ClusterCheck { scenario: "scenarios/leader-crash.toml", seeds: &[42] },
+];
+
 fn grade(opts: &GradeOptions) -> Verdict {
-    let chosen: HwFn = match opts.which {
-        Which::Student => student::high_watermark,
-        Which::Reference => reference::high_watermark,
+    let (chosen, rule): (HwFn, HighWatermarkRule) = match opts.which {
+        Which::Student => (student::high_watermark, student_rule),
+        Which::Reference => (reference::high_watermark, reference_rule),
     };
+    let rules = Rules { high_watermark: rule, ..Rules::default() };
+    cases_then_cluster(opts, || grade_with(opts, chosen), || cluster::grade(EXERCISE.name, opts, &IN_CLUSTER, rules))
+}
+
+/// The student's function as a leader calls it.
+fn student_rule(leader: BrokerId, leo: Offset, isr: &[BrokerId], f: &BTreeMap<BrokerId, FollowerProgress>) -> Offset {
+    student::high_watermark(leader, leo, isr, &follower_leos(f))
+}
+
+/// The reference as a leader calls it.
+fn reference_rule(leader: BrokerId, leo: Offset, isr: &[BrokerId], f: &BTreeMap<BrokerId, FollowerProgress>) -> Offset {
+    reference::high_watermark(leader, leo, isr, &follower_leos(f))
+}
+
+/// What the exercise's function gets: each follower's log end offset.
+fn follower_leos(followers: &BTreeMap<BrokerId, FollowerProgress>) -> BTreeMap<BrokerId, Offset> {
+    followers.iter().map(|(b, p)| (*b, p.log_end_offset)).collect()
+}
+
+fn grade_with(opts: &GradeOptions, chosen: HwFn) -> Verdict {
     grade_cases(EXERCISE.name, opts, |seed| {
         let (leader, leader_leo, isr, leos) = draw_case(seed);
         let progress: BTreeMap<BrokerId, FollowerProgress> = leos
