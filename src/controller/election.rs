@@ -108,6 +108,8 @@ impl Controller {
                 // rule may not, and the trace must not claim otherwise.
                 let text = if p.isr.iter().any(|b| live.contains(b)) {
                     format!("{why}; UNCLEAN: {l} was out of sync although an in-sync replica was alive")
+                } else if !unclean {
+                    format!("{why}; UNCLEAN although unclean.leader.election.enable=false: {l} was out of sync")
                 } else {
                     format!("{why}; UNCLEAN: no in-sync replica alive, {l} was out of sync")
                 };

@@ -22,6 +22,9 @@
 //! replay: kafkasim exercise partitioner --seed 1
 //! ```
 //!
+//! `high-watermark` and `election` then run a whole cluster on the student's function
+//! ([`cluster`]): the cases show the rule is right, the run shows what it is for.
+//!
 //! Seeds, not wall time or an unseeded generator, pick the cases, so the verdict is the same on every
 //! machine and every run. A run exercise prints the scenario's seed and the `kafkasim run`
 //! command that shows the run the grader judged.
