@@ -181,3 +181,11 @@ fn a_bad_key_in_pasted_server_properties_is_an_error_at_its_line() {
     let err = stderr_of(&kafkasim().args(["run", &path]).output().expect("runs"));
     assert!(err.contains("set both in server_properties and in [broker]"), "{err}");
 }
+
+#[test]
+fn an_output_folder_that_cannot_be_made_is_refused_before_the_run() {
+    let out = kafkasim().args(["run", "quickstart", "--out", "/proc/kafkasim-forbidden"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("--out /proc/kafkasim-forbidden: cannot create it"), "{}", stderr_of(&out));
+    assert!(!stdout_of(&out).contains("summary"), "no simulation ran: {}", stdout_of(&out));
+}

@@ -94,6 +94,11 @@ pub fn run(args: &RunArgs, dir: &Path) -> u8 {
     let text = std::fs::read_to_string(&path).unwrap_or_default();
     let seed = args.seed.unwrap_or(s.seed);
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from("target/kafkasim").join(format!("{}-{seed}", s.name)));
+    // An output folder that cannot be made is bad input: say so before a long simulation, not after.
+    if let Err(e) = std::fs::create_dir_all(&out) {
+        eprintln!("error: --out {}: cannot create it: {e}", out.display());
+        return super::EXIT_BAD_INPUT;
+    }
     report(&s, &text, seed, &out, !args.no_plots)
 }
 
