@@ -175,7 +175,11 @@ fn a_bad_key_in_pasted_server_properties_is_an_error_at_its_line() {
     let out = kafkasim().args(["run", &path]).output().expect("runs");
     assert_eq!(out.status.code(), Some(2));
     let err = stderr_of(&out);
-    assert!(err.contains(&format!("{path}:7:1")) && err.contains("unknown broker config key `num.partitons`"), "{err}");
+    assert!(
+        err.contains(&format!("{path}:7:1"))
+            && err.contains("unknown broker config key `num.partitons`; did you mean `num.partitions`?"),
+        "{err}"
+    );
     let twice = text.replace("num.partitons=1", "num.partitions=1\n") + "\n[broker]\n\"num.partitions\" = 2\n";
     let path = write_scenario("twice-properties.toml", &twice);
     let err = stderr_of(&kafkasim().args(["run", &path]).output().expect("runs"));

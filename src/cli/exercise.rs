@@ -37,7 +37,10 @@ pub fn run(args: &ExerciseArgs) -> u8 {
     }
     let Some(exercise) = exercises::find(&args.name) else {
         let names: Vec<&str> = exercises::all().iter().map(|e| e.name).collect();
-        eprintln!("error: no exercise named `{}`; available: {}", args.name, names.join(", "));
+        let close: Vec<&str> =
+            names.iter().copied().filter(|n| crate::scenario::overrides::edit_distance(n, &args.name) <= 3).collect();
+        let hint = if close.is_empty() { String::new() } else { format!("did you mean `{}`? ", close.join("` or `")) };
+        eprintln!("error: no exercise named `{}`; {hint}available: {}", args.name, names.join(", "));
         return EXIT_BAD_INPUT;
     };
     let which = if args.reference { Which::Reference } else { Which::Student };

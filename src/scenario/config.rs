@@ -230,6 +230,14 @@ impl Config {
 /// Check one `key = value` against a scope's table; returns the value as canonical text.
 pub fn validate(keys: &[KeySpec], scope: &str, key: &str, value: &toml::Value) -> Result<String, String> {
     let Some(spec) = keys.iter().find(|k| k.name == key) else {
+        let close: Vec<String> = keys
+            .iter()
+            .filter(|k| super::overrides::edit_distance(k.name, key) <= 2)
+            .map(|k| format!("`{}`", k.name))
+            .collect();
+        if !close.is_empty() {
+            return Err(format!("unknown {scope} config key `{key}`; did you mean {}?", close.join(" or ")));
+        }
         let known: Vec<&str> = keys.iter().map(|k| k.name).collect();
         return Err(format!("unknown {scope} config key `{key}`; known keys: {}", known.join(", ")));
     };
