@@ -20,6 +20,7 @@ peak-burst lag
 p2p-vs-pubsub throughput
 key-ordering ordering
 scale-out throughput
+scale-out-consumers lag
 isr-shrink timeline
 leader-crash throughput
 controller-failover timeline

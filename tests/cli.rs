@@ -37,7 +37,10 @@ fn list_shows_every_scenario_with_a_description() {
     assert!(out.status.success(), "{}", stderr_of(&out));
     let text = stdout_of(&out);
     for name in ["quickstart", "console", "key-ordering", "segments-retention", "scale-out"] {
-        let line = text.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} missing from:\n{text}"));
+        let line = text
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("{name} missing from:\n{text}"));
         assert!(line.len() > name.len() + 10, "{name} has no description: {line}");
     }
 }

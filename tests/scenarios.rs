@@ -124,6 +124,11 @@ fn more_consumers_than_partitions_holds_on_20_seeds() {
 }
 
 #[test]
+fn scale_out_consumers_holds_on_20_seeds() {
+    group_scenario_holds_on_20_seeds("scale-out-consumers");
+}
+
+#[test]
 fn peak_burst_holds_on_20_seeds() {
     group_scenario_holds_on_20_seeds("peak-burst");
     group_scenario_holds_on_20_seeds("peak-burst-small-buffer");
