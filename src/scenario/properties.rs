@@ -86,20 +86,6 @@ fn split_entry(line: &str) -> (String, String) {
     (key, rest.to_string())
 }
 
-/// The TOML value a property's text stands for: an integer or a boolean when it reads as one,
-/// else a string. This lets the scenario's config checks treat `num.partitions=1` from a
-/// properties file exactly like `"num.partitions" = 1` under `[broker]`.
-pub fn to_toml_value(text: &str) -> toml::Value {
-    if let Ok(i) = text.parse::<i64>() {
-        return toml::Value::Integer(i);
-    }
-    match text {
-        "true" => toml::Value::Boolean(true),
-        "false" => toml::Value::Boolean(false),
-        _ => toml::Value::String(text.to_string()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,13 +127,6 @@ mod tests {
                 ("next".into(), "1".into()),
             ]
         );
-    }
-
-    #[test]
-    fn values_become_integers_booleans_or_strings() {
-        assert_eq!(to_toml_value("168"), toml::Value::Integer(168));
-        assert_eq!(to_toml_value("true"), toml::Value::Boolean(true));
-        assert_eq!(to_toml_value("/opt/logs"), toml::Value::String("/opt/logs".into()));
     }
 
     #[test]

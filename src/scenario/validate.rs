@@ -244,7 +244,8 @@ fn broker_config(
             return cx
                 .err(other.span(), format!("`{}` is set both in server_properties and in [broker]: keep one", p.key));
         }
-        let value = super::properties::to_toml_value(&p.value);
+        // `168` reads as a number and `true` as a boolean, as `--diff` reads values.
+        let value = super::overrides::toml_value(&p.value);
         if let Err(m) = config::validate(config::BROKER_KEYS, "broker", &p.key, &value) {
             return cx.err(span, format!("in server_properties: {m}"));
         }
