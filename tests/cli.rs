@@ -173,7 +173,7 @@ fn an_action_after_the_end_of_the_run_is_an_error_at_its_line() {
 
 #[test]
 fn a_bad_key_in_pasted_server_properties_is_an_error_at_its_line() {
-    let text = "name = \"props\"\ndescription = \"x\"\nduration = \"1s\"\nserver_properties = '''\n# comment\nbroker.id=0\nnum.partitons=1\n'''\n";
+    let text = "name = \"props\"\ndescription = \"x\"\nduration = \"1s\"\nserver_properties = '''\n# num.partitons=1 below is the typo\nbroker.id=0\nnum.partitons=1\n'''\n";
     let path = write_scenario("bad-properties.toml", text);
     let out = kafkasim().args(["run", &path]).output().expect("runs");
     assert_eq!(out.status.code(), Some(2));
@@ -183,7 +183,7 @@ fn a_bad_key_in_pasted_server_properties_is_an_error_at_its_line() {
             && err.contains("unknown broker config key `num.partitons`; did you mean `num.partitions`?"),
         "{err}"
     );
-    let twice = text.replace("num.partitons=1", "num.partitions=1\n") + "\n[broker]\n\"num.partitions\" = 2\n";
+    let twice = text.replace("\nnum.partitons=1\n", "\nnum.partitions=1\n") + "\n[broker]\n\"num.partitions\" = 2\n";
     let path = write_scenario("twice-properties.toml", &twice);
     let err = stderr_of(&kafkasim().args(["run", &path]).output().expect("runs"));
     assert!(err.contains("set both in server_properties and in [broker]"), "{err}");

@@ -76,7 +76,7 @@ fn the_cluster_stage_runs_a_cluster_on_the_rule() {
         let trace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(kept).join("trace.log");
         assert!(trace.is_file(), "{} missing", trace.display());
         let replay = out.lines().find_map(|l| l.strip_prefix("replay: kafkasim ")).expect("a replay line");
-        assert!(replay.ends_with("--cluster --seed 1"), "{replay}");
+        assert!(replay.contains(" --cluster --scenario cluster-") && replay.ends_with(" --seed 1"), "{replay}");
         let again = kafkasim(&replay.split(' ').collect::<Vec<_>>());
         assert_eq!(stdout(&again).lines().next(), Some(first.as_str()), "the replay gives the same verdict");
     }

@@ -28,6 +28,9 @@ pub struct ExerciseArgs {
     /// (with --seed N: each of its scenarios on seed N).
     #[arg(long)]
     pub cluster: bool,
+    /// With --cluster: run only this scenario of the stage (as a failure's replay line says).
+    #[arg(long, value_name = "NAME", requires = "cluster")]
+    pub scenario: Option<String>,
 }
 
 /// Run the subcommand; returns the exit status.
@@ -43,8 +46,18 @@ pub fn run(args: &ExerciseArgs) -> u8 {
         eprintln!("error: no exercise named `{}`; {hint}available: {}", args.name, names.join(", "));
         return EXIT_BAD_INPUT;
     };
+    if args.cluster && !exercise.cluster_stage {
+        eprintln!("error: `{}` has no cluster stage (high-watermark and election do)", exercise.name);
+        return EXIT_BAD_INPUT;
+    }
     let which = if args.reference { Which::Reference } else { Which::Student };
-    let opts = GradeOptions { which, seed: args.seed, file: args.file.clone(), cluster: args.cluster };
+    let opts = GradeOptions {
+        which,
+        seed: args.seed,
+        file: args.file.clone(),
+        cluster: args.cluster,
+        scenario: args.scenario.clone(),
+    };
     match (exercise.grade)(&opts) {
         Verdict::Pass { detail } => {
             println!("PASS {} ({detail})", exercise.name);

@@ -51,9 +51,11 @@ impl AdminCommand {
             }
             AdminCommand::Admin(AdminRequest::DeleteTopic(t)) => format!("kafka-topics.sh --delete --topic {t}"),
             AdminCommand::Admin(AdminRequest::ListTopics) => "kafka-topics.sh --list".to_string(),
-            // Every key `set-config` takes is read-only in Kafka (`kafka-configs.sh` refuses to
-            // alter it): the operator edits server.properties and restarts the broker. kafkasim
-            // applies the edit in place, and says so, rather than show a command Kafka rejects.
+            // The keys `set-config` takes (delete.topic.enable, num.partitions,
+            // default.replication.factor) are read-only in Kafka: `kafka-configs.sh` refuses to
+            // alter them, and the operator edits server.properties and restarts the broker.
+            // kafkasim applies the edit in place, and says so, rather than show a command Kafka
+            // rejects.
             AdminCommand::Admin(AdminRequest::SetConfig { key, value }) => {
                 format!("echo '{key}={value}' >> config/server.properties  # then restart the broker")
             }

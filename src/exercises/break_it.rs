@@ -22,6 +22,7 @@ pub const EXERCISE: Exercise = Exercise {
     student_file: STUDENT_FILE,
     hint: "with acks=1 a record is safe only once followers copied it: first widen the gap between the \
            leader and its followers (slow), then take the leader away while the gap is open (crash)",
+    cluster_stage: false,
     grade,
 };
 

@@ -9,8 +9,8 @@
 //! fails keeps its outputs (trace, summary, timeline) for the student to read, and the verdict
 //! names the command that replays exactly that run.
 //!
-//! `--cluster` skips the cases and runs only this stage; `--cluster --seed N` runs each of the
-//! exercise's scenarios on seed `N` only.
+//! `--cluster` skips the cases and runs only this stage; `--scenario NAME` and `--seed N` narrow
+//! it to one scenario and one seed (the replay of a failing run).
 
 use super::{GradeOptions, Verdict, Which};
 use crate::scenario::model::Rules;
@@ -35,6 +35,9 @@ pub fn grade(exercise: &str, opts: &GradeOptions, checks: &[ClusterCheck], rules
             Ok(s) => s,
             Err(e) => return Verdict::BadInput(format!("cannot load {}: {e}", path.display())),
         };
+        if opts.scenario.as_ref().is_some_and(|only| *only != scenario.name) {
+            continue;
+        }
         scenario.rules = rules;
         let seeds: Vec<u64> = match opts.seed {
             Some(s) => vec![s],
@@ -47,19 +50,24 @@ pub fn grade(exercise: &str, opts: &GradeOptions, checks: &[ClusterCheck], rules
         }
         ran.push(format!("{} seeds {}", scenario.name, join(&seeds)));
     }
+    if ran.is_empty() {
+        let names: Vec<String> = checks.iter().map(|c| c.scenario.to_string()).collect();
+        return Verdict::BadInput(format!("--scenario names none of this stage's scenarios ({})", names.join(", ")));
+    }
     Verdict::Pass { detail: format!("a cluster ran on it: {}, each run as its scenario expects", ran.join("; ")) }
 }
 
 /// Run one scenario on one seed; `Some(Fail)` if the run broke its promises or panicked.
 fn run_one(exercise: &str, opts: &GradeOptions, scenario: &crate::scenario::Scenario, seed: u64) -> Option<Verdict> {
     let name = scenario.name.as_str();
-    let replay = replay_command(exercise, seed, opts.which);
+    let replay = replay_command(exercise, name, seed, opts.which);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::cli::run::execute(scenario, seed)));
     let outcome = match outcome {
         Ok(Ok(o)) => o,
         Ok(Err(e)) => return Some(Verdict::BadInput(format!("{name} (seed {seed}) did not run: {e}"))),
-        Err(_) => {
-            let detail = format!("in a cluster ({name}, seed {seed}) your rule broke an invariant the broker asserts");
+        Err(panic) => {
+            let why = super::panic_message(panic.as_ref());
+            let detail = format!("a cluster running your rule panicked in {name} (seed {seed}): {why}");
             return Some(Verdict::Fail { seed, detail, replay });
         }
     };
@@ -97,10 +105,10 @@ fn output_dir(exercise: &str, scenario: &str, seed: u64) -> PathBuf {
     PathBuf::from("target/kafkasim").join(format!("exercise-{exercise}")).join(format!("{scenario}-{seed}"))
 }
 
-/// The command that replays one cluster run of an exercise.
-pub fn replay_command(exercise: &str, seed: u64, which: Which) -> String {
+/// The command that replays exactly one cluster run of an exercise.
+pub fn replay_command(exercise: &str, scenario: &str, seed: u64, which: Which) -> String {
     let reference = if which == Which::Reference { " --reference" } else { "" };
-    format!("kafkasim exercise {exercise} --cluster --seed {seed}{reference}")
+    format!("kafkasim exercise {exercise} --cluster --scenario {scenario} --seed {seed}{reference}")
 }
 
 fn join(seeds: &[u64]) -> String {
@@ -116,7 +124,7 @@ mod tests {
     use std::collections::{BTreeMap, BTreeSet};
 
     fn opts() -> GradeOptions {
-        GradeOptions { which: Which::Student, seed: None, file: None, cluster: true }
+        GradeOptions { which: Which::Student, seed: None, file: None, cluster: true, scenario: None }
     }
 
     /// A leader that counts only itself acknowledges `acks=all` records no follower has.
@@ -136,11 +144,10 @@ mod tests {
         let rules = Rules { high_watermark: leader_only, ..Rules::default() };
         match grade("high-watermark", &opts(), &checks, rules) {
             Verdict::Fail { detail, replay, .. } => {
-                assert!(
-                    detail.contains("cluster-high-watermark (seed 1)") && detail.contains("lost_acked="),
-                    "{detail}"
-                );
-                assert!(replay.starts_with("kafkasim exercise high-watermark --cluster --seed "), "{replay}");
+                assert!(detail.contains("cluster-high-watermark (seed 1)"), "{detail}");
+                assert!(detail.contains("failed checks: acked-not-lost"), "{detail}");
+                let expected = "kafkasim exercise high-watermark --cluster --scenario cluster-high-watermark --seed 1";
+                assert_eq!(replay, expected);
             }
             other => panic!("expected a failure, got {other:?}"),
         }
@@ -150,7 +157,10 @@ mod tests {
     fn an_election_that_ignores_the_isr_loses_acknowledged_records_in_a_cluster() {
         let checks = [ClusterCheck { scenario: "book/exercises/cluster-election.toml", seeds: &[1] }];
         let rules = Rules { election: any_live, ..Rules::default() };
-        assert!(matches!(grade("election", &opts(), &checks, rules), Verdict::Fail { .. }));
+        match grade("election", &opts(), &checks, rules) {
+            Verdict::Fail { detail, .. } => assert!(detail.contains("failed checks: acked-not-lost"), "{detail}"),
+            other => panic!("expected a failure, got {other:?}"),
+        }
     }
 
     #[test]

@@ -71,6 +71,8 @@ pub struct GradeOptions {
     pub file: Option<PathBuf>,
     /// For the exercises with a cluster stage: skip the cases and run only the cluster.
     pub cluster: bool,
+    /// With `cluster`: run only this scenario of the stage (the replay of one failing run).
+    pub scenario: Option<String>,
 }
 
 /// The grader's verdict.
@@ -105,6 +107,8 @@ pub struct Exercise {
     pub student_file: &'static str,
     /// A hint printed under a failure.
     pub hint: &'static str,
+    /// Whether the grader can run a cluster on the student's code (`--cluster`).
+    pub cluster_stage: bool,
     /// The grader.
     pub grade: fn(&GradeOptions) -> Verdict,
 }
@@ -172,7 +176,8 @@ pub fn grade_cases(name: &str, opts: &GradeOptions, case: impl Fn(u64) -> Result
     Verdict::Pass { detail }
 }
 
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+/// The text of a caught panic, for a verdict.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = panic.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = panic.downcast_ref::<String>() {
@@ -242,7 +247,7 @@ mod tests {
         let code: Vec<Exercise> = all().into_iter().filter(|e| e.student_file.ends_with(".rs")).collect();
         assert_eq!(code.len(), 7, "the seven implement-it exercises");
         for e in code {
-            let opts = |which| GradeOptions { which, seed: None, file: None, cluster: false };
+            let opts = |which| GradeOptions { which, seed: None, file: None, cluster: false, scenario: None };
             assert!(matches!((e.grade)(&opts(Which::Reference)), Verdict::Pass { .. }), "{}", e.name);
             assert!(matches!((e.grade)(&opts(Which::Student)), Verdict::Fail { .. }), "{}", e.name);
         }

@@ -20,6 +20,7 @@ pub const EXERCISE: Exercise = Exercise {
     student_file: STUDENT_FILE,
     hint: "read the comments of scenarios/acks1-loss.toml, then run the replay command above and read the \
            summary: which invariant each setting breaks, and why",
+    cluster_stage: false,
     grade,
 };
 

@@ -107,7 +107,8 @@ fn explicit(s: &Scenario, text: &str, seed: u64) -> Result<(Table, Candidate), S
         base.insert("seed".into(), Value::Integer(0));
     }
     let plan = crate::sim::schedule::plan(s, seed);
-    faults.extend(plan.random.iter().map(action_table));
+    // A drawn action at or after the end never ran; written out, validation would refuse it.
+    faults.extend(plan.random.iter().filter(|a| a.at < s.duration).map(action_table));
     let counts = s.producers.iter().map(|p| effective_count(p, s.duration)).collect();
     Ok((base, Candidate { faults, counts, duration: s.duration }))
 }

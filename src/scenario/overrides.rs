@@ -237,6 +237,7 @@ fn set_in_array(
 fn set_in_scope(table: &mut toml::Table, scope: Scope, key: &str, value: &toml::Value) -> usize {
     match scope {
         Scope::Broker => {
+            drop_from_server_properties(table, key);
             let broker = table.entry("broker").or_insert_with(|| toml::Value::Table(toml::Table::new()));
             match broker {
                 toml::Value::Table(b) => {
@@ -253,6 +254,18 @@ fn set_in_scope(table: &mut toml::Table, scope: Scope, key: &str, value: &toml::
         Scope::Producer => set_in_array(table, "producers", key, value, |_| true),
         Scope::Consumer => set_in_array(table, "consumers", key, value, |_| true),
     }
+}
+
+/// A `--diff` of a broker key replaces what a pasted `server_properties` file says of it: its
+/// line is commented out there (the key then lives in `[broker]` alone, as validation demands).
+fn drop_from_server_properties(table: &mut toml::Table, key: &str) {
+    let Some(toml::Value::String(props)) = table.get_mut("server_properties") else { return };
+    let entries = super::properties::parse(props);
+    let mut text = props.clone();
+    for p in entries.iter().rev().filter(|p| p.key == key) {
+        text.insert_str(p.at, "# replaced by --diff: ");
+    }
+    *props = text;
 }
 
 /// Applies `key=value` to scenario text; returns the new text and where the key went.
@@ -371,6 +384,14 @@ topic = "audit"
         assert_eq!(v.scenario.topics[0].config.get("min.insync.replicas").map(String::as_str), Some("2"));
         let v = apply("request.timeout.ms", "700").unwrap();
         assert_eq!(v.applied.targets, vec![(Scope::Producer, 2), (Scope::Consumer, 1)]);
+    }
+
+    #[test]
+    fn a_broker_key_from_a_pasted_server_properties_is_replaced_not_doubled() {
+        let text = "name = \"t\"\ndescription = \"d\"\nduration = \"1s\"\nserver_properties = '''\n# c\nnum.partitions=1\nbroker.id=0\n'''\n";
+        let v = variant(text, Path::new("t.toml"), "t", "num.partitions", "3").unwrap();
+        assert_eq!(v.scenario.broker.text("num.partitions"), "3");
+        assert!(v.text.contains("# replaced by --diff: num.partitions=1"), "{}", v.text);
     }
 
     #[test]

@@ -235,8 +235,13 @@ fn broker_config(
     let mut seen = BTreeSet::new();
     let mut cursor = props.span().start;
     for p in super::properties::parse(props.get_ref()) {
-        let span = property_span(cx, props, &p, cursor);
-        cursor = span.end;
+        let span = match property_span(cx, props, &p, cursor) {
+            Some(span) => {
+                cursor = span.end;
+                span
+            }
+            None => props.span(),
+        };
         if !seen.insert(p.key.clone()) {
             return cx.err(span, format!("`{}` is set twice in server_properties", p.key));
         }
@@ -245,7 +250,7 @@ fn broker_config(
                 .err(other.span(), format!("`{}` is set both in server_properties and in [broker]: keep one", p.key));
         }
         // `168` reads as a number and `true` as a boolean, as `--diff` reads values.
-        let value = super::overrides::toml_value(&p.value);
+        let value = super::overrides::toml_value(p.value.trim());
         if let Err(m) = config::validate(config::BROKER_KEYS, "broker", &p.key, &value) {
             return cx.err(span, format!("in server_properties: {m}"));
         }
@@ -254,25 +259,33 @@ fn broker_config(
     cx.config(config::BROKER_KEYS, "broker", &merged)
 }
 
-/// Where a property's line sits in the file: found by its text inside the string's span, after
-/// the previous property (a string with escapes may not hold it verbatim; then the whole string
-/// is blamed).
+/// Where a property's line sits in the file: its text inside the string's span, after the
+/// previous property, at the start of a line (so a comment mentioning the key is not blamed).
+/// `None` when the file does not hold it verbatim (a `"""` string with escapes): then the
+/// caller blames the whole string.
 fn property_span(
     cx: &Ctx,
     props: &Spanned<String>,
     p: &super::properties::Property,
     from: usize,
-) -> std::ops::Range<usize> {
+) -> Option<std::ops::Range<usize>> {
     let whole = props.span();
+    let start = from.max(whole.start);
     let line = props.get_ref()[p.at..].lines().next().unwrap_or("").trim_end();
-    let inside = cx.text.get(from.max(whole.start)..whole.end).unwrap_or("");
-    match inside.find(line) {
-        Some(i) if !line.is_empty() => {
-            let start = from.max(whole.start) + i;
-            start..start + line.len()
-        }
-        _ => whole,
+    let hay = cx.text.get(start..whole.end)?;
+    if line.is_empty() {
+        return None;
     }
+    let mut pos = 0;
+    while let Some(i) = hay[pos..].find(line) {
+        let at = pos + i;
+        let before = hay[..at].trim_end_matches([' ', '\t']);
+        if before.is_empty() || before.ends_with('\n') || before.ends_with("'''") || before.ends_with("\"\"\"") {
+            return Some(start + at..start + at + line.len());
+        }
+        pos = at + line.len();
+    }
+    None
 }
 
 /// The `[[actions]]`, sorted by time. An action timed after the run ends is an error, not a
@@ -382,6 +395,10 @@ fn random_faults(
     };
     let s = |a: u64, b: u64| (SimDuration::from_millis(a), SimDuration::from_millis(b));
     let window = range(cx, f.window.as_ref(), (SimDuration::ZERO, duration), "window")?;
+    if window.1 > duration {
+        let span = f.window.as_ref().map_or(r.span(), |w| w.span());
+        return cx.err(span, format!("`window` ends at {}, after the run ends at {duration} (`duration`)", window.1));
+    }
     let gap = range(cx, f.gap.as_ref(), s(5_000, 15_000), "gap")?;
     let length = range(cx, f.length.as_ref(), s(2_000, 10_000), "length")?;
     if length.0 == SimDuration::ZERO {
@@ -447,6 +464,10 @@ fn range(
     Ok((lo, hi))
 }
 
+/// The broker keys a `set-config` action may change: the ones the controller applies at run
+/// time. (All three are read-only in Kafka: an edit of server.properties and a restart.)
+const SET_CONFIG_KEYS: [&str; 3] = ["delete.topic.enable", "num.partitions", "default.replication.factor"];
+
 fn action(cx: &Ctx, r: &ActionFile, cluster: &ClusterSpec) -> Res<Action> {
     let need_topic = || -> Res<TopicName> {
         match &r.topic {
@@ -476,6 +497,10 @@ fn action(cx: &Ctx, r: &ActionFile, cluster: &ClusterSpec) -> Res<Action> {
             let (Some(key), Some(value)) = (&r.key, &r.value) else {
                 return cx.err(r.action.span(), "`set-config` needs `key` and `value`");
             };
+            if !SET_CONFIG_KEYS.contains(&key.get_ref().as_str()) {
+                let known = SET_CONFIG_KEYS.join(", ");
+                return cx.err(key.span(), format!("`set-config` changes only {known} (the keys the controller reads)"));
+            }
             let text = config::validate(config::BROKER_KEYS, "broker", key.get_ref(), value.get_ref())
                 .or_else(|m| cx.err(value.span(), m))?;
             Ok(Action::SetConfig { key: key.get_ref().clone(), value: text })

@@ -28,6 +28,7 @@ pub const EXERCISE: Exercise = Exercise {
     student_file: "src/exercises/election/student.rs",
     hint: "clean: the first replica in assignment order that is live AND in the ISR, ISR unchanged; \
            none: if unclean is allowed, the first live replica, ISR = [it]; else no leader, ISR unchanged",
+    cluster_stage: true,
     grade,
 };
 

@@ -26,6 +26,7 @@ pub const EXERCISE: Exercise = Exercise {
     student_file: "src/exercises/high_watermark/student.rs",
     hint: "only ISR members count, the leader included (its LEO is leader_leo); an ISR follower missing \
            from follower_leos has fetched nothing yet: offset 0",
+    cluster_stage: true,
     grade,
 };
 

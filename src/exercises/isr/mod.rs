@@ -28,6 +28,7 @@ pub const EXERCISE: Exercise = Exercise {
     student_file: "src/exercises/isr/student.rs",
     hint: "in sync is about time: now - last_caught_up > lag_max means out; rejoining needs \
            log_end_offset >= high watermark AND now - last_caught_up <= lag_max; the leader always stays",
+    cluster_stage: false,
     grade,
 };
 

@@ -22,6 +22,7 @@ pub const EXERCISE: Exercise = Exercise {
     student_file: "src/exercises/partitioner/student.rs",
     hint: "murmur2 works on 4-byte little-endian chunks with seed 0x9747b28c and m = 0x5bd1e995; \
            wrapping multiplication, and toPositive clears the sign bit (it is not abs)",
+    cluster_stage: false,
     grade,
 };
 

@@ -20,6 +20,7 @@ pub const EXERCISE: Exercise = Exercise {
     student_file: "src/exercises/range_assignor/student.rs",
     hint: "work topic by topic; with n partitions and m subscribers each gets n / m and the first n % m \
            get one more, in member id order; skip topics that do not exist",
+    cluster_stage: false,
     grade,
 };
 

@@ -20,6 +20,7 @@ pub const EXERCISE: Exercise = Exercise {
     student_file: "src/exercises/roundrobin_assignor/student.rs",
     hint: "keep ONE position in the circle of all members for the whole deal: it does not restart at each \
            topic; skip a member not subscribed to the partition's topic",
+    cluster_stage: false,
     grade,
 };
 

@@ -34,6 +34,7 @@ pub const EXERCISE: Exercise = Exercise {
     student_file: "src/exercises/truncation/student.rs",
     hint: "ask with the follower's LATEST epoch; the leader answers its largest epoch <= it and where that \
            epoch ended on the leader; if the answer's epoch is older, also cap by where it ended in the follower",
+    cluster_stage: false,
     grade,
 };
 
