@@ -84,7 +84,7 @@ pub struct BrokerConfig {
     pub replica_request_timeout: SimDuration,
     /// `replica.fetch.backoff.ms`.
     pub replica_fetch_backoff: SimDuration,
-    /// `replication.truncation`: KIP-101 leader epochs, or the old high-watermark rule.
+    /// `sim.replication.truncation`: KIP-101 leader epochs, or the old high-watermark rule.
     pub truncation: TruncationMode,
     /// `flush.messages`: fsync after this many records (None: leave it to the OS).
     pub flush_messages: Option<u64>,

@@ -92,7 +92,7 @@ pub const BROKER_KEYS: &[KeySpec] = &[
     int("leader.imbalance.check.interval.seconds", 1, MAX, "300"),
     int("log.flush.interval.messages", 1, MAX, "9223372036854775807"),
     int("log.flush.interval.ms", 1, MAX, "9223372036854775807"),
-    choice("replication.truncation", &["leader-epoch", "high-watermark"], "leader-epoch"),
+    choice("sim.replication.truncation", &["leader-epoch", "high-watermark"], "leader-epoch"),
     int("offsets.topic.num.partitions", 1, 1000, "50"),
     int("offsets.topic.replication.factor", 1, 100, "3"),
     int("group.initial.rebalance.delay.ms", 0, MAX, "3000"),

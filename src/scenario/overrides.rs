@@ -374,8 +374,8 @@ topic = "audit"
 
     #[test]
     fn broker_consumer_and_shared_keys_land_where_known() {
-        let v = apply("replication.truncation", "high-watermark").unwrap();
-        assert_eq!(v.scenario.broker.text("replication.truncation"), "high-watermark");
+        let v = apply("sim.replication.truncation", "high-watermark").unwrap();
+        assert_eq!(v.scenario.broker.text("sim.replication.truncation"), "high-watermark");
         assert_eq!(v.applied.describe(), "[broker]");
         let v = apply("partition.assignment.strategy", "cooperative-sticky").unwrap();
         assert_eq!(v.scenario.consumers[0].config.text("partition.assignment.strategy"), "cooperative-sticky");

@@ -97,7 +97,7 @@ pub fn broker_config(c: &Config) -> BrokerConfig {
         replica_fetch_max_bytes: c.uint("replica.fetch.max.bytes"),
         replica_request_timeout: ms(c, "replica.socket.timeout.ms"),
         replica_fetch_backoff: ms(c, "replica.fetch.backoff.ms"),
-        truncation: if c.text("replication.truncation") == "high-watermark" {
+        truncation: if c.text("sim.replication.truncation") == "high-watermark" {
             TruncationMode::HighWatermark
         } else {
             TruncationMode::LeaderEpoch
