@@ -196,3 +196,18 @@ fn an_output_folder_that_cannot_be_made_is_refused_before_the_run() {
     assert!(stderr_of(&out).contains("--out /proc/kafkasim-forbidden: cannot create it"), "{}", stderr_of(&out));
     assert!(!stdout_of(&out).contains("summary"), "no simulation ran: {}", stdout_of(&out));
 }
+
+#[test]
+fn an_unknown_client_profile_is_an_error_at_its_line() {
+    let text = "name = \"py\"\ndescription = \"x\"\nduration = \"1s\"\n\n[[producers]]\nname = \"pro.py\"\ntopic = \"oldboy\"\nclient = \"kafka-python\"\n";
+    let path = write_scenario("bad-client.toml", text);
+    assert_bad_input(
+        &["run", &path],
+        &[&format!("{path}:8:10"), "unknown client `kafka-python`; did you mean `kafka-python-2.0`?"],
+    );
+    let no_idempotence =
+        text.replace("\"kafka-python\"", "\"kafka-python-2.0\"") + "config = { \"enable.idempotence\" = true }\n";
+    let path = write_scenario("python-idempotence.toml", &no_idempotence);
+    assert_bad_input(&["run", &path], &[&format!("{path}:9:35"), "no idempotent producer"]);
+    assert_bad_input(&["run", "quickstart", "--diff", "client=kafka-python,java-4.0"], &["client=kafka-python:"]);
+}

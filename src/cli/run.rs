@@ -102,6 +102,33 @@ pub fn run(args: &RunArgs, dir: &Path) -> u8 {
     report(&s, &text, seed, &out, !args.no_plots)
 }
 
+/// One line per producer or consumer whose client profile is not the default (Java 4.0), with
+/// the settings that most change what a crash does to it, as they ended up (profile or file).
+pub fn print_clients(s: &Scenario) {
+    for p in s.producers.iter().filter(|p| !p.client.is_default()) {
+        let c = &p.config;
+        println!(
+            "client: producer {} is {} (acks={} retries={} enable.idempotence={} delivery.timeout.ms={})",
+            p.name,
+            p.client,
+            c.text("acks"),
+            c.text("retries"),
+            c.text("enable.idempotence"),
+            c.text("delivery.timeout.ms")
+        );
+    }
+    for k in s.consumers.iter().filter(|k| !k.client.is_default()) {
+        let c = &k.config;
+        println!(
+            "client: consumer {} is {} (session.timeout.ms={} partition.assignment.strategy={})",
+            k.name,
+            k.client,
+            c.text("session.timeout.ms"),
+            c.text("partition.assignment.strategy")
+        );
+    }
+}
+
 /// Print the fault schedule when it is more than the scripted actions a reader already sees.
 pub fn print_schedule(s: &Scenario, seed: u64) {
     let plan = sim::schedule::plan(s, seed);
@@ -121,6 +148,7 @@ pub fn print_schedule(s: &Scenario, seed: u64) {
 pub fn report(s: &Scenario, text: &str, seed: u64, out: &Path, plots: bool) -> u8 {
     println!("seed={seed}");
     println!("scenario={} ({})", s.name, s.path.display());
+    print_clients(s);
     print_schedule(s, seed);
     let outcome = match execute(s, seed) {
         Ok(o) => o,

@@ -137,7 +137,9 @@ pub const PRODUCER_KEYS: &[KeySpec] = &[
     int("buffer.memory", 1, MAX, "33554432"),
     int("max.block.ms", 0, MAX, "60000"),
     int("metadata.max.age.ms", 1, MAX, "300000"),
-    choice("partitioner.class", &["sticky", "round-robin"], "sticky"),
+    // `random`: a random available partition per keyless record, kafka-python's
+    // DefaultPartitioner (the `kafka-python-2.0` client profile's default, see profile.rs).
+    choice("partitioner.class", &["sticky", "round-robin", "random"], "sticky"),
     boolean("enable.idempotence", "true"),
 ];
 
@@ -191,6 +193,22 @@ impl Config {
             values.insert(k.clone(), v.clone());
         }
         Config { values, explicit: set }
+    }
+
+    /// Like [`Config::with_defaults`], with a client profile's defaults (already resolved by
+    /// [`ClientProfile::resolve`](super::profile::ClientProfile::resolve)) between Kafka's
+    /// defaults and the keys the scenario set: set beats profile beats Java default.
+    pub fn with_profile(keys: &[KeySpec], profile: BTreeMap<String, String>, set: BTreeMap<String, String>) -> Config {
+        let mut config = Config::with_defaults(keys, BTreeMap::new());
+        for (k, v) in profile {
+            assert!(config.values.contains_key(&k), "profile key `{k}` is not declared for this scope");
+            config.values.insert(k, v);
+        }
+        for (k, v) in &set {
+            config.values.insert(k.clone(), v.clone());
+        }
+        config.explicit = set;
+        config
     }
 
     /// A key's value as text. Panics on a key the scope does not know: that is a bug in kafkasim.

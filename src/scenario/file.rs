@@ -142,6 +142,10 @@ pub struct ProducerFile {
     /// Echo each value as the console producer's `>` prompt would.
     #[serde(default)]
     pub print: bool,
+    /// Which client this is, and so whose defaults its configs start from:
+    /// `"java-4.0"` (the default) or `"kafka-python-2.0"` (see `scenario::profile`).
+    #[serde(default)]
+    pub client: Option<Spanned<String>>,
     /// Producer configs (`acks`, `linger.ms`, ...).
     #[serde(default)]
     pub config: BTreeMap<String, Spanned<toml::Value>>,
@@ -180,6 +184,10 @@ pub struct ConsumerFile {
     /// How long to wait for the service before calling again (default `"5s"`).
     #[serde(default)]
     pub call_timeout: Option<Spanned<String>>,
+    /// Which client this is, and so whose defaults its configs start from:
+    /// `"java-4.0"` (the default) or `"kafka-python-2.0"` (see `scenario::profile`).
+    #[serde(default)]
+    pub client: Option<Spanned<String>>,
     /// Consumer configs.
     #[serde(default)]
     pub config: BTreeMap<String, Spanned<toml::Value>>,

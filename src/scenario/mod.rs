@@ -17,6 +17,7 @@ pub mod error;
 pub mod file;
 pub mod model;
 pub mod overrides;
+pub mod profile;
 pub mod properties;
 pub mod validate;
 
@@ -115,6 +116,36 @@ mod tests {
         let err = parse_str(&text).unwrap_err().to_string();
         assert!(err.starts_with("test.toml:7:14:"), "{err}");
         assert!(err.contains("rate_per_s must be a positive"), "{err}");
+    }
+
+    #[test]
+    fn a_client_profile_fills_defaults_and_set_keys_win() {
+        let text = format!(
+            "{MINIMAL}[[producers]]\nname = \"p\"\ntopic = \"t\"\nclient = \"kafka-python-2.0\"\nconfig = {{ \"retries\" = 3 }}\n\
+             [[consumers]]\nname = \"c\"\ntopics = [\"t\"]\nclient = \"kafka-python-2.0\"\n\
+             [[consumers]]\nname = \"j\"\ntopics = [\"t\"]\n"
+        );
+        let s = parse_str(&text).unwrap();
+        let p = &s.producers[0];
+        assert_eq!(p.client, profile::ClientProfile::KafkaPython20);
+        assert_eq!(p.config.text("acks"), "1", "the profile beats Java's default");
+        assert_eq!(p.config.text("retries"), "3", "the file beats the profile");
+        assert_eq!(s.consumers[0].config.text("session.timeout.ms"), "10000");
+        assert_eq!(s.consumers[1].client, profile::ClientProfile::Java40, "absent: the Java client");
+        assert_eq!(s.consumers[1].config.text("session.timeout.ms"), "45000");
+    }
+
+    #[test]
+    fn a_key_kafka_python_lacks_is_an_error_at_the_key() {
+        let text = format!(
+            "{MINIMAL}[[producers]]\nname = \"p\"\ntopic = \"t\"\nclient = \"kafka-python-2.0\"\n\
+             config = {{ \"delivery.timeout.ms\" = 5000 }}\n"
+        );
+        let err = parse_str(&text).unwrap_err().to_string();
+        assert!(err.starts_with("test.toml:8:36:") && err.contains("predates delivery.timeout.ms"), "{err}");
+        let text = format!("{MINIMAL}[[consumers]]\nname = \"c\"\ntopics = [\"t\"]\nclient = \"kafka-python-2.0\"\nconfig = {{ \"partition.assignment.strategy\" = \"cooperative-sticky\" }}\n");
+        let err = parse_str(&text).unwrap_err().to_string();
+        assert!(err.contains("no `cooperative-sticky` assignor"), "{err}");
     }
 
     #[test]

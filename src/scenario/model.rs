@@ -6,6 +6,7 @@
 
 use super::condition::Condition;
 use super::config::Config;
+pub use super::profile::ClientProfile;
 use crate::types::{BrokerId, Offset, PartitionId, SimDuration, TopicName, TopicPartition};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -127,7 +128,9 @@ pub struct ProducerSpec {
     pub keys: KeySource,
     /// Echo values to the console.
     pub print: bool,
-    /// Producer configs.
+    /// Whose defaults `config` started from.
+    pub client: ClientProfile,
+    /// Producer configs (the scenario's keys over the client profile's defaults).
     pub config: Config,
 }
 
@@ -152,7 +155,9 @@ pub struct ConsumerSpec {
     pub print: Option<PrintFormat>,
     /// Processing a record calls this service.
     pub call: Option<CallSpec>,
-    /// Consumer configs.
+    /// Whose defaults `config` started from.
+    pub client: ClientProfile,
+    /// Consumer configs (the scenario's keys over the client profile's defaults).
     pub config: Config,
 }
 

@@ -9,6 +9,10 @@
 //! key that several kinds know (`min.insync.replicas`, `request.timeout.ms`) goes to all of
 //! them, as it would if a user pasted it into every properties file at once.
 //!
+//! One override is not a config key: `client` (`--diff client=kafka-python-2.0,java-4.0`) sets
+//! the client profile ([`super::profile`]) of every producer and every consumer, so one run
+//! shows what a client's defaults do to a scenario.
+//!
 //! The override is applied to the scenario's TOML text, not to the checked model, and the
 //! result is parsed and validated again like any scenario file: every rule a hand-written file
 //! must follow holds for an overridden one too, and there is no second path into [`Scenario`].
@@ -122,6 +126,9 @@ pub enum OverrideError {
 pub struct Applied {
     /// (kind, how many of its tables got the key), in [`Scope::ALL`] order, zeros left out.
     pub targets: Vec<(Scope, usize)>,
+    /// The key was [`CLIENT_KEY`]: it went into the producer and consumer tables themselves,
+    /// not into their `config`.
+    pub client: bool,
 }
 
 impl Applied {
@@ -130,15 +137,20 @@ impl Applied {
         let parts: Vec<String> = self
             .targets
             .iter()
-            .map(|(scope, n)| match (scope, n) {
-                (Scope::Broker, _) => "[broker]".to_string(),
-                (s, 1) => format!("1 {} config", s.as_str()),
-                (s, n) => format!("{n} {} configs", s.as_str()),
+            .map(|(scope, n)| match (scope, n, self.client) {
+                (Scope::Broker, _, _) => "[broker]".to_string(),
+                (s, 1, true) => format!("1 {}", s.as_str()),
+                (s, n, true) => format!("{n} {}s", s.as_str()),
+                (s, 1, false) => format!("1 {} config", s.as_str()),
+                (s, n, false) => format!("{n} {} configs", s.as_str()),
             })
             .collect();
         parts.join(", ")
     }
 }
+
+/// The override that names a client profile rather than a config key.
+pub const CLIENT_KEY: &str = "client";
 
 /// The kinds that know `key`, or an error naming the near misses when none does.
 pub fn scopes_of(key: &str) -> Result<Vec<Scope>, OverrideError> {
@@ -158,6 +170,9 @@ fn near_misses(key: &str) -> String {
         if (shares_word || edit_distance(spec.name, key) <= 2) && !close.contains(&spec.name) {
             close.push(spec.name);
         }
+    }
+    if edit_distance(CLIENT_KEY, key) <= 2 {
+        close.push(CLIENT_KEY);
     }
     if close.is_empty() {
         "the known keys are listed in src/scenario/config.rs (Kafka's dotted names)".to_string()
@@ -256,6 +271,20 @@ fn set_in_scope(table: &mut toml::Table, scope: Scope, key: &str, value: &toml::
     }
 }
 
+/// Sets `client = value` on every producer (or consumer) table; returns how many got it.
+fn set_client(table: &mut toml::Table, scope: Scope, value: &toml::Value) -> usize {
+    let array = if scope == Scope::Producer { "producers" } else { "consumers" };
+    let Some(toml::Value::Array(items)) = table.get_mut(array) else { return 0 };
+    let mut n = 0;
+    for item in items.iter_mut() {
+        if let toml::Value::Table(t) = item {
+            t.insert(CLIENT_KEY.to_string(), value.clone());
+            n += 1;
+        }
+    }
+    n
+}
+
 /// A `--diff` of a broker key replaces what a pasted `server_properties` file says of it: its
 /// line is commented out there (the key then lives in `[broker]` alone, as validation demands).
 fn drop_from_server_properties(table: &mut toml::Table, key: &str) {
@@ -273,14 +302,25 @@ fn drop_from_server_properties(table: &mut toml::Table, key: &str) {
 /// Pure: text in, text out. Comments and layout of the original are not kept (the result is
 /// for the parser and for `scenario.toml` in a variant's output folder, not for editing).
 pub fn apply_to_text(text: &str, name: &str, key: &str, value: &str) -> Result<(String, Applied), OverrideError> {
-    let scopes = scopes_of(key)?;
-    let v = check_value(key, value, &scopes)?;
     let unreadable =
         |reason: String| OverrideError::Unreadable { key: key.to_string(), value: value.to_string(), reason };
+    let (scopes, v) = if key == CLIENT_KEY {
+        let profile = super::profile::ClientProfile::parse(value).map_err(|reason| OverrideError::BadValue {
+            key: key.to_string(),
+            value: value.to_string(),
+            reason,
+        })?;
+        (vec![Scope::Producer, Scope::Consumer], toml::Value::String(profile.name().to_string()))
+    } else {
+        let scopes = scopes_of(key)?;
+        let v = check_value(key, value, &scopes)?;
+        (scopes, v)
+    };
     let mut table: toml::Table = toml::from_str(text).map_err(|e| unreadable(e.message().to_string()))?;
-    let mut applied = Applied::default();
+    let mut applied = Applied { client: key == CLIENT_KEY, ..Applied::default() };
     for scope in &scopes {
-        let n = set_in_scope(&mut table, *scope, key, &v);
+        let n =
+            if applied.client { set_client(&mut table, *scope, &v) } else { set_in_scope(&mut table, *scope, key, &v) };
         if n > 0 {
             applied.targets.push((*scope, n));
         }
@@ -422,6 +462,26 @@ topic = "audit"
         assert!(err.contains("no producers"), "{err}");
         let v = variant(text, Path::new("t.toml"), "t", "min.insync.replicas", "1").unwrap();
         assert_eq!(v.applied.targets, vec![(Scope::Broker, 1)], "the broker is always there");
+    }
+
+    #[test]
+    fn client_sets_the_profile_of_every_producer_and_consumer() {
+        use crate::scenario::profile::ClientProfile;
+        let v = apply("client", "kafka-python-2.0").unwrap();
+        assert!(v.scenario.producers.iter().all(|p| p.client == ClientProfile::KafkaPython20));
+        assert!(v.scenario.consumers.iter().all(|c| c.client == ClientProfile::KafkaPython20));
+        assert_eq!(v.scenario.producers[1].config.text("acks"), "1", "the profile's default");
+        assert_eq!(v.scenario.producers[0].config.text("acks"), "1", "set in the file (to 1 as well)");
+        assert_eq!(v.scenario.consumers[0].config.text("session.timeout.ms"), "10000");
+        assert_eq!(v.applied.targets, vec![(Scope::Producer, 2), (Scope::Consumer, 1)]);
+        assert_eq!(v.applied.describe(), "2 producers, 1 consumer");
+        let v = apply("client", "java-4.0").unwrap();
+        assert_eq!(v.scenario.producers[1].config.text("acks"), "all");
+        let err = apply("client", "kafka-python").unwrap_err().to_string();
+        assert!(err.starts_with("client=kafka-python:") && err.contains("did you mean `kafka-python-2.0`"), "{err}");
+        let text = "name = \"t\"\ndescription = \"d\"\nduration = \"1s\"\n";
+        let err = variant(text, Path::new("t.toml"), "t", "client", "java-4.0").unwrap_err().to_string();
+        assert!(err.contains("no producer/consumers"), "{err}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use super::duration::parse_duration;
 use super::error::ScenarioError;
 use super::file::*;
 use super::model::*;
+use super::overrides::Scope;
 use crate::types::{BrokerId, Offset, SimDuration, TopicName};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -48,6 +49,16 @@ impl Ctx<'_> {
         scope: &str,
         set: &BTreeMap<String, Spanned<toml::Value>>,
     ) -> Res<Config> {
+        Ok(Config::with_defaults(keys, self.checked_keys(keys, scope, set)?))
+    }
+
+    /// Each key the scenario set, checked against its scope's table, as canonical text.
+    fn checked_keys(
+        &self,
+        keys: &[KeySpec],
+        scope: &str,
+        set: &BTreeMap<String, Spanned<toml::Value>>,
+    ) -> Res<BTreeMap<String, String>> {
         let mut out = BTreeMap::new();
         for (k, v) in set {
             match config::validate(keys, scope, k, v.get_ref()) {
@@ -57,7 +68,44 @@ impl Ctx<'_> {
                 Err(m) => return self.err(v.span(), m),
             }
         }
-        Ok(Config::with_defaults(keys, out))
+        Ok(out)
+    }
+
+    /// `client = "kafka-python-2.0"`: the profile, or an error at the value (absent: Java 4.0).
+    fn client(&self, raw: Option<&Spanned<String>>) -> Res<ClientProfile> {
+        let Some(raw) = raw else { return Ok(ClientProfile::default()) };
+        ClientProfile::parse(raw.get_ref()).or_else(|m| self.err(raw.span(), m))
+    }
+
+    /// A producer's or consumer's config: the keys it set over its client profile's defaults
+    /// over Kafka's. A key that client has no option for is an error at the key.
+    fn client_config(
+        &self,
+        scope: Scope,
+        client: ClientProfile,
+        set: &BTreeMap<String, Spanned<toml::Value>>,
+    ) -> Res<Config> {
+        assert!(matches!(scope, Scope::Producer | Scope::Consumer), "{scope:?} has no client profile");
+        let producer = scope == Scope::Producer;
+        let (keys, table) = if producer {
+            (config::PRODUCER_KEYS, client.producer_defaults())
+        } else {
+            (config::CONSUMER_KEYS, client.consumer_defaults())
+        };
+        let checked = self.checked_keys(keys, scope.as_str(), set)?;
+        for (k, v) in &checked {
+            let missing = if producer {
+                client.producer_key_missing(k).map(str::to_string)
+            } else {
+                client.consumer_value_missing(k, v)
+            };
+            if let Some(why) = missing {
+                let span = set.get(k).map_or(0..0, |v| v.span());
+                return self.err(span, format!("`{k}` cannot be set for client = \"{client}\": {why}"));
+            }
+        }
+        let defaults = client.resolve(keys, table, &checked);
+        Ok(Config::with_profile(keys, defaults, checked))
     }
 
     pub(super) fn topic_name(&self, s: &Spanned<String>) -> Res<TopicName> {
@@ -659,6 +707,7 @@ fn producer(cx: &Ctx, p: &Spanned<ProducerFile>, known: &BTreeSet<TopicName>, au
         Some(k) => key_source(cx, k)?,
     };
     let value_bytes = r.value_bytes.as_ref().map(|v| cx.count(v, "value_bytes", 0, 1_000_000)).transpose()?;
+    let client = cx.client(r.client.as_ref())?;
     Ok(ProducerSpec {
         name: r.name.get_ref().clone(),
         topic,
@@ -669,7 +718,8 @@ fn producer(cx: &Ctx, p: &Spanned<ProducerFile>, known: &BTreeSet<TopicName>, au
         value_bytes,
         keys,
         print: r.print,
-        config: cx.config(config::PRODUCER_KEYS, "producer", &r.config)?,
+        client,
+        config: cx.client_config(Scope::Producer, client, &r.config)?,
     })
 }
 
@@ -730,6 +780,7 @@ fn consumer(cx: &Ctx, c: &Spanned<ConsumerFile>, known: &BTreeSet<TopicName>, au
         let spanned = Spanned::new(r.topics.span(), t.clone());
         topics.push(check_topic_known(cx, &spanned, known, auto)?);
     }
+    let client = cx.client(r.client.as_ref())?;
     Ok(ConsumerSpec {
         name: r.name.get_ref().clone(),
         group: r.group.clone(),
@@ -740,7 +791,8 @@ fn consumer(cx: &Ctx, c: &Spanned<ConsumerFile>, known: &BTreeSet<TopicName>, au
         seek: r.seek.as_ref().map(|s| cx.count(s, "seek", 0, i64::MAX)).transpose()?.map(Offset),
         print: print_format(cx, r.print.as_ref())?,
         call: None,
-        config: cx.config(config::CONSUMER_KEYS, "consumer", &r.config)?,
+        client,
+        config: cx.client_config(Scope::Consumer, client, &r.config)?,
     })
 }
 

@@ -193,10 +193,15 @@ fn producer_config(c: &Config) -> ProducerConfig {
         buffer_memory: c.uint("buffer.memory"),
         max_block: ms(c, "max.block.ms"),
         metadata_max_age: ms(c, "metadata.max.age.ms"),
-        unkeyed: if c.text("partitioner.class") == "round-robin" {
-            UnkeyedStrategy::RoundRobin
-        } else {
-            UnkeyedStrategy::Sticky
+        unkeyed: match c.text("partitioner.class") {
+            "round-robin" => UnkeyedStrategy::RoundRobin,
+            // `random` is kafka-python 2.0.2's DefaultPartitioner (a random available partition
+            // per keyless record), the `kafka-python-2.0` profile's default.
+            // TODO(integrator): map it to the client work's per-record random strategy
+            // (`UnkeyedStrategy::RandomPerRecord`) once that lands; until then it spreads
+            // records one partition at a time, the closest strategy this tree has.
+            "random" => UnkeyedStrategy::RoundRobin,
+            _ => UnkeyedStrategy::Sticky,
         },
         // Kafka 3.x: idempotence is on by default, but only takes effect with acks=all unless
         // the scenario asked for it explicitly.
