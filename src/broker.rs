@@ -5,8 +5,9 @@
 //! KRaft-style), and answers requests:
 //! - `Produce` ([`produce`]): append to a partition it leads, then acknowledge per `acks` —
 //!   at once for `acks=1`, once the high watermark passes the records for `acks=all`
-//!   (refusing with `NotEnoughReplicas` when the ISR is smaller than `min.insync.replicas`),
-//!   never for `acks=0`; idempotent producers' duplicates are refused;
+//!   (refusing with `NotEnoughReplicas` when the ISR is smaller than `min.insync.replicas`;
+//!   while it is, the high watermark does not move, so waiting produces time out), never for
+//!   `acks=0`; idempotent producers' duplicates are answered with their first offset;
 //! - `Fetch` ([`fetch`]): a long poll. Consumers read up to the high watermark; follower
 //!   replicas read up to the log end offset, and their fetch offsets move the high watermark;
 //! - `OffsetsForLeaderEpoch`, `ListOffsets`, `Metadata` (forwarding auto-creation of unknown
@@ -193,6 +194,8 @@ pub struct Broker {
     creating: BTreeSet<TopicName>,
     next_retention_check: SimTime,
     next_hw_checkpoint: SimTime,
+    /// When the `isr-expiration` task next looks for followers to drop.
+    next_isr_check: SimTime,
     producers: produce::ProducerStates,
     /// How many times this broker has restarted.
     incarnation: u64,
@@ -229,6 +232,7 @@ impl Broker {
             creating: BTreeSet::new(),
             next_retention_check,
             next_hw_checkpoint,
+            next_isr_check: SimTime::ZERO,
             producers: produce::ProducerStates::default(),
             incarnation: 0,
             coordinator: crate::group::coordinator::GroupCoordinator::new(
@@ -348,6 +352,13 @@ impl Broker {
             .and_then(|t| t.config.get("min.insync.replicas"))
             .and_then(|v| v.parse().ok())
             .unwrap_or(self.config.min_insync_replicas)
+    }
+
+    /// Kafka's `Partition.effectiveMinIsr`: `min.insync.replicas`, capped by the partition's
+    /// replication factor.
+    fn effective_min_isr(&self, tp: &TopicPartition) -> usize {
+        let rf = self.image.partition(tp).map_or(0, |p| p.replicas.len());
+        crate::replication::isr::effective_min_isr(self.min_insync(&tp.topic), rf)
     }
 
     fn list_offsets(&mut self, req: &ListOffsetsRequest) -> Response {
@@ -502,6 +513,7 @@ impl Broker {
                     meta.partition_epoch,
                     meta.replicas.clone(),
                     meta.isr.clone(),
+                    replica.log.log_end_offset(),
                 );
                 self.producers.rebuild(tp, &replica.log);
                 (Role::Leader(ls), "leader".to_string())
@@ -589,35 +601,51 @@ impl Broker {
         }
     }
 
-    /// ISR proposals from the partitions this broker leads.
+    /// ISR shrinks from the partitions this broker leads. Kafka's `ReplicaManager` runs its
+    /// `isr-expiration` task (`maybeShrinkIsr`) every `replica.lag.time.max.ms / 2`, not on
+    /// every request; expansions are proposed on follower fetches ([`Broker::maybe_expand_isr`]).
     fn tick_isr(&mut self, now: SimTime) -> Vec<Output> {
+        for r in self.partitions.values_mut() {
+            if let Role::Leader(ls) = &mut r.role {
+                // An AlterPartition that got no answer is forgotten, so it can be proposed again.
+                if ls.pending.as_ref().is_some_and(|(_, sent)| now.since(*sent) > HEARTBEAT_TIMEOUT) {
+                    ls.pending = None;
+                }
+            }
+        }
+        if now < self.next_isr_check {
+            return Vec::new();
+        }
         let lag = self.config.replica_lag_time_max;
+        self.next_isr_check = now.plus(SimDuration((lag.0 / 2).max(1)));
         let mut proposals = Vec::new();
         for (tp, r) in self.partitions.iter_mut() {
             if let Role::Leader(ls) = &mut r.role {
-                if let Some((_, sent)) = &ls.pending {
-                    if now.since(*sent) > HEARTBEAT_TIMEOUT {
-                        ls.pending = None;
-                    }
-                }
-                let hw = r.log.high_watermark();
-                if let Some((isr, _reason)) = ls.proposal(now, hw, lag) {
-                    ls.pending = Some((isr.clone(), now));
-                    let alter = AlterPartition {
-                        tp: tp.clone(),
-                        leader: ls.me,
-                        leader_epoch: ls.epoch,
-                        partition_epoch: ls.partition_epoch,
-                        isr,
-                    };
-                    proposals.push((tp.clone(), alter));
+                if let Some((isr, _reason)) = ls.shrink_proposal(now, r.log.log_end_offset(), lag) {
+                    proposals.push(propose(ls, tp, isr, now));
                 }
             }
         }
         proposals
             .into_iter()
-            .map(|(_, alter)| self.send(self.controller(), Request::AlterPartition(alter), Outgoing::AlterPartition))
+            .map(|alter| self.send(self.controller(), Request::AlterPartition(alter), Outgoing::AlterPartition))
             .collect()
+    }
+
+    /// After `follower` fetched: propose adding it to the ISR if it may join (Kafka's
+    /// `Partition.maybeExpandIsr`, called from `updateFollowerFetchState`).
+    pub(crate) fn maybe_expand_isr(&mut self, now: SimTime, tp: &TopicPartition, follower: BrokerId) -> Vec<Output> {
+        let ineligible: Vec<BrokerId> = self.image.fenced.iter().copied().collect();
+        let Some(r) = self.partitions.get_mut(tp) else { return Vec::new() };
+        let Role::Leader(ls) = &mut r.role else { return Vec::new() };
+        let bar = crate::replication::isr::JoinBar {
+            high_watermark: r.log.high_watermark(),
+            epoch_start_offset: ls.epoch_start_offset,
+            ineligible: &ineligible,
+        };
+        let Some(isr) = ls.expand_proposal(follower, bar) else { return Vec::new() };
+        let alter = propose(ls, tp, isr, now);
+        vec![self.send(self.controller(), Request::AlterPartition(alter), Outgoing::AlterPartition)]
     }
 
     fn on_alter_partition(&mut self, now: SimTime, resp: AlterPartitionResponse) -> Vec<Output> {
@@ -740,6 +768,7 @@ impl Node for Broker {
         *self = fresh;
         self.incarnation = incarnation;
         self.next_retention_check = now.plus(self.config.retention_check_interval);
+        self.next_isr_check = now;
         let mut out = Vec::new();
         for (tp, mut r) in partitions {
             if self.config.page_cache_loss && r.log.flushed_offset() < r.log.log_end_offset() {
@@ -763,6 +792,12 @@ impl Node for Broker {
         }
         out
     }
+}
+
+/// Mark `isr` as pending on the leader and build the `AlterPartition` that proposes it.
+fn propose(ls: &mut LeaderState, tp: &TopicPartition, isr: Vec<BrokerId>, now: SimTime) -> AlterPartition {
+    ls.pending = Some((isr.clone(), now));
+    AlterPartition { tp: tp.clone(), leader: ls.me, leader_epoch: ls.epoch, partition_epoch: ls.partition_epoch, isr }
 }
 
 fn segment_summaries(log: &PartitionLog) -> Vec<SegmentSummary> {

@@ -65,7 +65,10 @@ impl Broker {
             let resp = FetchResponse { tp: req.tp.clone(), offset: req.offset, result: Err(e), bounds: None };
             return vec![Output::Reply { conn, correlation, response: Response::Fetch(resp) }];
         }
-        if req.replica.is_some() {
+        if let Some(rf) = req.replica {
+            // Kafka's `Partition.updateFollowerFetchState`: maybe expand the ISR, then maybe
+            // move the high watermark.
+            out.extend(self.maybe_expand_isr(now, &req.tp, rf.broker));
             out.extend(self.advance_high_watermark(now, &req.tp));
         }
         let force = req.max_wait == SimDuration::ZERO;

@@ -6,7 +6,7 @@ use crate::protocol::fetch::{
     FetchRequest, FetchResponse, OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse, ReplicaFetch,
 };
 use crate::protocol::{ErrorCode, Request};
-use crate::replication::follower::{truncation_offset_by_epoch, Phase};
+use crate::replication::follower::{truncation_state, Phase};
 use crate::replication::TruncationMode;
 use crate::trace::Event;
 use crate::types::{Offset, SimTime, TopicPartition};
@@ -79,7 +79,9 @@ impl Broker {
         out
     }
 
-    /// The leader said where our latest epoch ended: truncate there, then start fetching.
+    /// The leader said where our latest epoch ended: truncate there, then start fetching — or,
+    /// if the leader answered with an epoch we never saw, cut to where our older epoch ended
+    /// and ask again (KIP-279, `AbstractFetcherThread.truncateToEpochEndOffsets`).
     pub(super) fn on_epoch_answer(&mut self, now: SimTime, r: OffsetsForLeaderEpochResponse) -> Vec<Output> {
         let backoff = self.config.replica_fetch_backoff;
         let Some(replica) = self.partitions.get_mut(&r.tp) else { return Vec::new() };
@@ -95,10 +97,14 @@ impl Broker {
                 return Vec::new();
             }
         };
-        fs.phase = Phase::Fetching;
-        let to = truncation_offset_by_epoch(&replica.log, epoch, end);
-        let reason = format!("leader epoch {epoch} ended at offset {end} on the leader (KIP-101)");
-        let mut out = truncate(&mut replica.log, &r.tp, to, reason);
+        let state = truncation_state(&replica.log, epoch, end);
+        let reason = if state.complete {
+            fs.phase = Phase::Fetching;
+            format!("leader epoch {epoch} ended at offset {end} on the leader (KIP-101)")
+        } else {
+            format!("leader answered epoch {epoch}, unknown here: cut to our older epoch's end, ask again (KIP-279)")
+        };
+        let mut out = truncate(&mut replica.log, &r.tp, state.offset, reason);
         out.extend(self.follower_step(now, &r.tp));
         out
     }

@@ -40,9 +40,11 @@ enum SequenceCheck {
 
 impl ProducerStates {
     fn check(&self, tp: &TopicPartition, seq: ProducerSequence) -> SequenceCheck {
-        let Some(e) = self.entries.get(&(tp.clone(), seq.producer_id)) else {
-            return if seq.base_sequence == 0 { SequenceCheck::Append } else { SequenceCheck::OutOfOrder };
-        };
+        // Kafka's `ProducerAppendInfo.checkSequence`: a producer id the partition has no
+        // state for (new, or whose batches retention has deleted) has no epoch yet, and any
+        // first sequence is accepted (since KIP-360 the broker no longer answers
+        // `UNKNOWN_PRODUCER_ID`).
+        let Some(e) = self.entries.get(&(tp.clone(), seq.producer_id)) else { return SequenceCheck::Append };
         if let Some((first, _, offset)) = e.recent.iter().find(|(f, l, _)| (*f..=*l).contains(&seq.base_sequence)) {
             return SequenceCheck::Duplicate(Offset(offset.0 + (seq.base_sequence - first)));
         }
@@ -91,21 +93,29 @@ impl ProducerStates {
 }
 
 impl Broker {
-    /// Validate a produce request against this broker's state.
+    /// Validate a produce request against this broker's state, in Kafka's order: leadership,
+    /// then `min.insync.replicas` (`Partition.appendRecordsToLeader`), then the batch's size
+    /// (`UnifiedLog.analyzeAndValidateRecords`).
     fn check_produce(&mut self, req: &ProduceRequest) -> Result<(), ErrorCode> {
         let max = self.config.message_max_bytes;
         if req.records.is_empty() {
             return Err(ErrorCode::InvalidConfig);
         }
-        if req.records.iter().any(|r| r.size_bytes() > max) {
-            return Err(ErrorCode::RecordTooLarge);
-        }
-        let min_isr = self.min_insync(&req.tp.topic) as usize;
+        let min_isr = self.effective_min_isr(&req.tp);
         let replica = self.led(&req.tp)?;
+        // An `acks=all` write to an ISR smaller than the effective min ISR is refused before it
+        // is appended (`NotEnoughReplicas`).
         if let (Acks::All, Role::Leader(ls)) = (req.acks, &replica.role) {
             if ls.isr.len() < min_isr {
                 return Err(ErrorCode::NotEnoughReplicas);
             }
+        }
+        // `message.max.bytes` bounds a whole batch, not one record: a batch larger than it is
+        // refused with `MESSAGE_TOO_LARGE` (Kafka's `RecordTooLargeException`), and the
+        // producer may split it and retry.
+        let batch_bytes: u64 = req.records.iter().map(|r| r.size_bytes()).sum();
+        if batch_bytes > max {
+            return Err(ErrorCode::RecordTooLarge);
         }
         Ok(())
     }
@@ -186,10 +196,22 @@ impl Broker {
     }
 
     /// Recompute a led partition's high watermark; if it moved, answer waiting requests.
+    ///
+    /// Kafka's `Partition.maybeIncrementLeaderHW`: while the ISR is smaller than the effective
+    /// min ISR the high watermark stays where it is (KAFKA-15583, Kafka 3.7+), so records
+    /// appended meanwhile are neither readable by consumers nor acknowledged to `acks=all`
+    /// producers, which time out unless the ISR grows back in time.
     pub(super) fn advance_high_watermark(&mut self, now: SimTime, tp: &TopicPartition) -> Vec<Output> {
+        let min_isr = self.effective_min_isr(tp);
+        let ineligible: Vec<crate::types::BrokerId> = self.image.fenced.iter().copied().collect();
+        let lag = self.config.replica_lag_time_max;
         let Some(replica) = self.partitions.get_mut(tp) else { return Vec::new() };
         let Role::Leader(ls) = &replica.role else { return Vec::new() };
-        let hw = ls.high_watermark(replica.log.log_end_offset(), self.config.high_watermark_rule);
+        if ls.isr.len() < min_isr {
+            return Vec::new();
+        }
+        let leo = replica.log.log_end_offset();
+        let hw = ls.high_watermark(now, leo, lag, &ineligible, self.config.high_watermark_rule);
         if hw <= replica.log.high_watermark() {
             return Vec::new();
         }
@@ -204,7 +226,9 @@ impl Broker {
         let Some(replica) = self.partitions.get(tp) else { return Vec::new() };
         let Role::Leader(ls) = &replica.role else { return Vec::new() };
         let hw = replica.log.high_watermark();
-        let isr_ok = ls.isr.len() >= self.min_insync(&tp.topic) as usize;
+        // Kafka's `Partition.checkEnoughReplicasReachOffset`: a produce appended before the ISR
+        // shrank is answered `NotEnoughReplicasAfterAppend` if the maximal ISR is now too small.
+        let isr_ok = ls.maximal_isr().len() >= self.effective_min_isr(tp);
         let (done, waiting): (Vec<PendingAck>, Vec<PendingAck>) =
             std::mem::take(&mut self.pending_acks).into_iter().partition(|p| p.tp == *tp && hw >= p.required);
         self.pending_acks = waiting;

@@ -127,6 +127,7 @@ fn min_insync_replicas_refuses_writes_to_a_small_isr() {
     assert_eq!(produce_result(&out), Some(Err(ErrorCode::NotEnoughReplicas)));
     let out = produce(&mut b, SimTime::ZERO, 1, Acks::Leader);
     assert_eq!(produce_result(&out), Some(Ok(Offset(0))), "acks=1 does not care about the ISR");
+    assert_eq!(b.partitions()[&tp()].log.high_watermark(), Offset(0), "but nothing commits below min ISR");
 }
 
 #[test]
@@ -216,4 +217,142 @@ fn unknown_topic_metadata_forwards_auto_creation_once() {
     assert!(out.iter().any(|o| matches!(o, Output::Send { request: Request::ForwardCreate(_), .. })));
     let out = b.step(SimTime::ZERO, Input::Request { conn: ConnId(1), correlation: CorrelationId(2), request: req() });
     assert!(!out.iter().any(|o| matches!(o, Output::Send { request: Request::ForwardCreate(_), .. })));
+}
+
+fn alter_partitions(out: &[Output]) -> Vec<Vec<BrokerId>> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::Send { request: Request::AlterPartition(a), .. } => Some(a.isr.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn ids(v: &[u32]) -> Vec<BrokerId> {
+    v.iter().map(|&b| BrokerId(b)).collect()
+}
+
+/// KAFKA-15583 (`Partition.maybeIncrementLeaderHW`): once the ISR is below the effective min
+/// ISR the high watermark stops, so a waiting `acks=all` produce times out instead of being
+/// answered `NotEnoughReplicasAfterAppend`, and `acks=1` records stay invisible to consumers.
+#[test]
+fn the_high_watermark_stops_below_min_isr_and_waiting_acks_time_out() {
+    let mut b = broker(0, 2, &[1, 2, 3], &[1, 2, 3]);
+    let out = produce(&mut b, SimTime::ZERO, 2, Acks::All);
+    assert_eq!(produce_result(&out), None);
+    // The controller drops both silent followers; they are past replica.lag.time.max.ms, so
+    // nothing else holds the high watermark.
+    let mut shrunk = image(3, &[1, 2, 3], &[1]);
+    shrunk.topics.get_mut(&TopicName::new("t")).unwrap().partitions[0].partition_epoch = 1;
+    let out = b.apply_image(SimTime::from_millis(20_000), shrunk);
+    assert_eq!(produce_result(&out), None, "not answered: the high watermark did not move");
+    assert_eq!(b.partitions()[&tp()].log.high_watermark(), Offset(0));
+    let out = produce(&mut b, SimTime::from_millis(20_001), 1, Acks::Leader);
+    assert_eq!(produce_result(&out), Some(Ok(Offset(2))), "acks=1 is appended and answered");
+    assert_eq!(b.partitions()[&tp()].log.high_watermark(), Offset(0), "but not committed");
+    assert_eq!(produce_result(&b.step(SimTime::from_millis(29_999), Input::Tick)), None);
+    let out = b.step(SimTime::from_millis(30_000), Input::Tick);
+    assert_eq!(produce_result(&out), Some(Err(ErrorCode::RequestTimedOut)));
+}
+
+/// The same shrink with min.insync.replicas=1 commits at once.
+#[test]
+fn the_high_watermark_moves_with_a_shrunk_isr_at_min_isr() {
+    let mut b = broker(0, 1, &[1, 2, 3], &[1, 2, 3]);
+    produce(&mut b, SimTime::ZERO, 2, Acks::All);
+    let mut shrunk = image(3, &[1, 2, 3], &[1]);
+    shrunk.topics.get_mut(&TopicName::new("t")).unwrap().partitions[0].partition_epoch = 1;
+    let out = b.apply_image(SimTime::from_millis(20_000), shrunk);
+    assert_eq!(b.partitions()[&tp()].log.high_watermark(), Offset(2));
+    assert!(replies(&out).is_empty(), "the answer leaves from the delayed queue");
+    let out = b.step(SimTime::from_millis(20_000), Input::Tick);
+    assert_eq!(produce_result(&out), Some(Ok(Offset(0))));
+}
+
+/// `effectiveMinIsr`: min.insync.replicas above the replication factor is capped by it.
+#[test]
+fn min_insync_above_the_replication_factor_is_capped() {
+    let mut b = broker(0, 3, &[1, 2], &[1, 2]);
+    let out = produce(&mut b, SimTime::ZERO, 1, Acks::All);
+    assert_eq!(produce_result(&out), None, "accepted: the effective min ISR is 2");
+    let out = follower_fetch(&mut b, SimTime::from_millis(1), 2, 1);
+    assert_eq!(produce_result(&out), Some(Ok(Offset(0))));
+}
+
+/// The `isr-expiration` task runs every replica.lag.time.max.ms / 2 (ReplicaManager), not on
+/// every tick; `Replica.isCaughtUp` keeps a follower at the leader's log end offset.
+#[test]
+fn isr_shrink_runs_on_its_schedule_and_spares_idle_followers() {
+    let mut b = broker(0, 1, &[1, 2, 3], &[1, 2, 3]);
+    follower_fetch(&mut b, SimTime::from_millis(1), 3, 0); // 3 has everything (nothing)
+    for ms in [0, 5_000, 10_000, 10_001, 14_999] {
+        assert!(alter_partitions(&b.step(SimTime::from_millis(ms), Input::Tick)).is_empty(), "at {ms} ms");
+    }
+    // 2 never fetched and last caught up at 0: out at the 15 s check. 3 is idle but caught up.
+    assert_eq!(alter_partitions(&b.step(SimTime::from_millis(15_000), Input::Tick)), vec![ids(&[1, 3])]);
+}
+
+/// `Partition.maybeExpandIsr` on a follower fetch: at the high watermark and the epoch's start
+/// offset, with no recency condition.
+#[test]
+fn a_follower_rejoins_on_the_fetch_that_reaches_the_high_watermark() {
+    let mut b = broker(0, 1, &[1, 2], &[1]);
+    produce(&mut b, SimTime::ZERO, 3, Acks::Leader);
+    assert_eq!(b.partitions()[&tp()].log.high_watermark(), Offset(3));
+    assert!(alter_partitions(&follower_fetch(&mut b, SimTime::from_millis(1), 2, 2)).is_empty());
+    let out = follower_fetch(&mut b, SimTime::from_millis(60_000), 2, 3);
+    assert_eq!(alter_partitions(&out), vec![ids(&[1, 2])]);
+    // While the expansion is pending, 2 counts for the high watermark (the maximal ISR).
+    produce(&mut b, SimTime::from_millis(60_001), 1, Acks::Leader);
+    assert_eq!(b.partitions()[&tp()].log.high_watermark(), Offset(3));
+}
+
+fn produce_idempotent(b: &mut Broker, now: SimTime, producer_id: u64, base_sequence: u64, n: u64) -> Vec<Output> {
+    let records = (0..n)
+        .map(|i| NewRecord {
+            id: RecordId { producer: 0, seq: base_sequence + i },
+            key: None,
+            value: vec![b'x'; 80].into(),
+            timestamp: now,
+        })
+        .collect();
+    let idempotence = Some(crate::protocol::produce::ProducerSequence { producer_id, base_sequence });
+    let req = Request::Produce(ProduceRequest { tp: tp(), acks: Acks::Leader, records, idempotence });
+    b.step(now, Input::Request { conn: ConnId(1), correlation: CorrelationId(9), request: req })
+}
+
+/// `ProducerAppendInfo.checkSequence`: a producer id without state accepts any first
+/// sequence; after that, sequences must follow on.
+#[test]
+fn an_unknown_producer_id_accepts_any_first_sequence() {
+    let mut b = broker(0, 1, &[1], &[1]);
+    let out = produce_idempotent(&mut b, SimTime::ZERO, 7, 5, 2);
+    assert_eq!(produce_result(&out), Some(Ok(Offset(0))));
+    let out = produce_idempotent(&mut b, SimTime::ZERO, 7, 9, 1);
+    assert_eq!(produce_result(&out), Some(Err(ErrorCode::OutOfOrderSequenceNumber)), "7 expected");
+    let out = produce_idempotent(&mut b, SimTime::ZERO, 7, 5, 2);
+    assert_eq!(produce_result(&out), Some(Ok(Offset(0))), "a duplicate gets its first offset");
+    let out = produce_idempotent(&mut b, SimTime::ZERO, 7, 7, 1);
+    assert_eq!(produce_result(&out), Some(Ok(Offset(2))));
+}
+
+/// `UnifiedLog.analyzeAndValidateRecords`: `message.max.bytes` limits the batch, not each
+/// record.
+#[test]
+fn message_max_bytes_bounds_the_whole_batch() {
+    let mut b = broker(0, 1, &[1], &[1]);
+    b.config.message_max_bytes = 500;
+    let one = NewRecord {
+        id: RecordId { producer: 0, seq: 0 },
+        key: None,
+        value: vec![b'x'; 80].into(),
+        timestamp: SimTime::ZERO,
+    };
+    let per_record = one.size_bytes();
+    let n = 500 / per_record + 1; // each record fits, the batch does not
+    let out = produce(&mut b, SimTime::ZERO, n, Acks::Leader);
+    assert_eq!(produce_result(&out), Some(Err(ErrorCode::RecordTooLarge)));
+    assert_eq!(ErrorCode::RecordTooLarge.code(), 10, "MESSAGE_TOO_LARGE");
+    let out = produce(&mut b, SimTime::ZERO, n - 1, Acks::Leader);
+    assert_eq!(produce_result(&out), Some(Ok(Offset(0))));
 }

@@ -59,10 +59,18 @@ impl AdminCommand {
             AdminCommand::Admin(AdminRequest::SetConfig { key, value }) => {
                 format!("echo '{key}={value}' >> config/server.properties  # then restart the broker")
             }
-            AdminCommand::DumpLog(d) => match d.lookup {
-                Some(o) => format!("kafka-dump-log.sh --partition {} --find-offset {o}", d.tp),
-                None => format!("kafka-dump-log.sh --partition {}", d.tp),
-            },
+            // Kafka's tool (`kafka.tools.DumpLogSegments`) takes a comma-separated `--files`
+            // list of segment files under `log.dirs` (default /tmp/kafka-logs), one directory
+            // per partition, each file named by its 20-digit base offset. It has no offset
+            // lookup: that part is kafkasim's own, and the answer names the index to dump.
+            AdminCommand::DumpLog(d) => {
+                let files =
+                    format!("kafka-dump-log.sh --files \"$(ls /tmp/kafka-logs/{}/*.log | paste -sd, -)\"", d.tp);
+                match d.lookup {
+                    Some(o) => format!("{files}  # then kafkasim's own lookup of offset {o}"),
+                    None => files,
+                }
+            }
         }
     }
 }

@@ -172,8 +172,12 @@ impl Controller {
         if p.partition_epoch != req.partition_epoch || !req.isr.contains(&req.leader) {
             return (answer(Err(ErrorCode::InvalidUpdateVersion)), Vec::new());
         }
-        let added_fenced = req.isr.iter().any(|b| !p.isr.contains(b) && fenced.contains(b));
-        if added_fenced || req.isr.iter().any(|b| !p.replicas.contains(b)) {
+        // Kafka's `ReplicationControlManager.validateAlterPartitionData`: adding a fenced
+        // replica is `INELIGIBLE_REPLICA`.
+        if req.isr.iter().any(|b| !p.isr.contains(b) && fenced.contains(b)) {
+            return (answer(Err(ErrorCode::IneligibleReplica)), Vec::new());
+        }
+        if req.isr.iter().any(|b| !p.replicas.contains(b)) {
             return (answer(Err(ErrorCode::InvalidUpdateVersion)), Vec::new());
         }
         let pm = self.partition_mut(&req.tp);

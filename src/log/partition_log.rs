@@ -336,26 +336,37 @@ impl PartitionLog {
         })
     }
 
-    /// Delete old segments by `retention.ms`, then by `retention.bytes`, oldest first, and
+    /// Delete old segments by `retention.bytes`, then by `retention.ms`, oldest first, and
     /// move the log start offset to the first remaining segment's base.
     ///
-    /// Like Kafka, retention deletes whole segments only, never the active one, and never a
-    /// segment holding records at or above the high watermark: uncommitted records must stay
-    /// readable by the followers that have yet to copy them.
+    /// Kafka's `UnifiedLog.deleteOldSegments`: the size rule runs before the time rule
+    /// (`deleteRetentionSizeBreachedSegments`, then `deleteRetentionMsBreachedSegments`). Each
+    /// walks from the oldest segment while its predicate holds (`deletableSegments`): whole
+    /// segments only, never one holding records at or above the high watermark (uncommitted
+    /// records must stay readable by the followers that have yet to copy them), and never an
+    /// empty last segment. The active segment is *not* spared: a quiet topic's only segment goes
+    /// once it is past `retention.ms`, and `deleteSegments` first rolls a new empty segment at
+    /// the log end offset, so the log always keeps an active segment.
     pub fn apply_retention(&mut self, now: SimTime) -> Vec<DeletedSegment> {
         let mut deleted = Vec::new();
-        if let Some(cutoff) = self.retention_cutoff(now) {
-            while self.oldest_deletable().is_some_and(|s| s.max_timestamp() <= cutoff) {
-                deleted.push(self.delete_oldest(RetentionReason::Time));
+        if let Some(limit) = self.config.retention_bytes {
+            let size = self.size_bytes();
+            if size >= limit {
+                let mut diff = size - limit;
+                let count = self.deletable_count(|s| {
+                    let breached = diff >= s.size_bytes();
+                    if breached {
+                        diff -= s.size_bytes();
+                    }
+                    breached
+                });
+                deleted.extend(self.delete_oldest(now, count, RetentionReason::Size));
             }
         }
-        if let Some(limit) = self.config.retention_bytes {
-            let mut total = self.size_bytes();
-            while self.oldest_deletable().is_some_and(|s| total - s.size_bytes() >= limit) {
-                let gone = self.delete_oldest(RetentionReason::Size);
-                total -= gone.size_bytes;
-                deleted.push(gone);
-            }
+        if let Some(retention) = self.config.retention_ms {
+            // Strictly older than retention.ms: `now - largestTimestamp > retentionMs`.
+            let count = self.deletable_count(|s| now.since(s.largest_timestamp()) > retention);
+            deleted.extend(self.delete_oldest(now, count, RetentionReason::Time));
         }
         self.check_invariants();
         deleted
@@ -428,30 +439,46 @@ impl PartitionLog {
         base
     }
 
-    /// The newest timestamp a segment may hold and still be deleted by `retention.ms` now.
-    fn retention_cutoff(&self, now: SimTime) -> Option<SimTime> {
-        let retention = self.config.retention_ms?;
-        now.0.checked_sub(retention.0).map(SimTime)
-    }
-
-    /// The oldest segment, if retention may delete it: not the active one and wholly below the
-    /// high watermark.
-    fn oldest_deletable(&self) -> Option<&Segment> {
-        let oldest = self.first_segment();
-        let closed = self.segments.len() > 1;
-        (closed && oldest.next_offset() <= self.high_watermark).then_some(oldest)
-    }
-
-    fn delete_oldest(&mut self, reason: RetentionReason) -> DeletedSegment {
-        let (_, segment) = self.segments.pop_first().expect("a log always has an active segment");
-        assert!(!self.segments.is_empty(), "{}: deleted the active segment", self.tp);
-        DeletedSegment {
-            base_offset: segment.base_offset(),
-            file_name: segment.file_name(),
-            records: segment.len(),
-            size_bytes: segment.size_bytes(),
-            reason,
+    /// How many segments, oldest first, retention may delete now (Kafka's
+    /// `UnifiedLog.deletableSegments`): while `breached` holds, the segment lies wholly below
+    /// the high watermark, and it is not an empty last segment.
+    fn deletable_count(&self, mut breached: impl FnMut(&Segment) -> bool) -> usize {
+        let mut segments = self.segments.values().peekable();
+        let mut count = 0;
+        while let Some(segment) = segments.next() {
+            let next = segments.peek();
+            let upper_bound = next.map_or(self.log_end_offset(), |n| n.base_offset());
+            let last_and_empty = next.is_none() && segment.is_empty();
+            if last_and_empty || self.high_watermark < upper_bound || !breached(segment) {
+                break;
+            }
+            count += 1;
         }
+        count
+    }
+
+    /// Delete the `count` oldest segments (Kafka's `UnifiedLog.deleteSegments`): if that is all
+    /// of them, roll a new empty active segment at the log end offset first.
+    fn delete_oldest(&mut self, now: SimTime, count: usize, reason: RetentionReason) -> Vec<DeletedSegment> {
+        if count == 0 {
+            return Vec::new();
+        }
+        if count == self.segments.len() {
+            self.roll(now);
+        }
+        let mut deleted = Vec::with_capacity(count);
+        for _ in 0..count {
+            let (_, segment) = self.segments.pop_first().expect("count is at most the number of segments");
+            deleted.push(DeletedSegment {
+                base_offset: segment.base_offset(),
+                file_name: segment.file_name(),
+                records: segment.len(),
+                size_bytes: segment.size_bytes(),
+                reason,
+            });
+        }
+        assert!(!self.segments.is_empty(), "{}: deleted the active segment without rolling", self.tp);
+        deleted
     }
 
     fn out_of_range(&self, requested: Offset) -> OffsetOutOfRange {
@@ -612,16 +639,51 @@ mod tests {
         // Nothing is committed yet, so nothing may go.
         assert!(log.apply_retention(SimTime::from_millis(5000)).is_empty());
         log.set_high_watermark(Offset(10));
-        assert!(log.apply_retention(SimTime::from_millis(999)).is_empty());
-        let deleted = log.apply_retention(SimTime::from_millis(1000));
+        assert!(log.apply_retention(SimTime::from_millis(1000)).is_empty(), "strictly older than retention.ms");
+        let deleted = log.apply_retention(SimTime::from_millis(1001));
         let names: Vec<_> = deleted.iter().map(|d| d.file_name.as_str()).collect();
         assert_eq!(names, ["00000000000000000000.log", "00000000000000000003.log"]);
         assert_eq!(deleted[0].reason.to_string(), "retention.ms");
         assert_eq!(log.log_start_offset(), Offset(6));
-        // The active segment survives even when everything is old.
-        log.apply_retention(SimTime::from_millis(10_000));
-        assert_eq!(bases(&log), vec![9]);
+        // Once everything is old the active segment goes too: a new empty one is rolled first.
+        let deleted = log.apply_retention(SimTime::from_millis(10_000));
+        let names: Vec<_> = deleted.iter().map(|d| d.file_name.as_str()).collect();
+        assert_eq!(names, ["00000000000000000006.log", "00000000000000000009.log"]);
+        assert_eq!(bases(&log), vec![10]);
+        assert!(log.active_segment().is_empty());
+        assert_eq!((log.log_start_offset(), log.log_end_offset()), (Offset(10), Offset(10)));
         assert!(log.read(Offset(8), 1000, Offset(10)).is_err());
+        // An empty last segment is never deleted, however old.
+        assert!(log.apply_retention(SimTime::from_millis(100_000)).is_empty());
+        let info = log.append(SimTime::from_millis(100_000), batch(10, 1, 100, 100_000));
+        assert_eq!(info.base_offset, Offset(10));
+    }
+
+    #[test]
+    fn retention_spares_an_active_segment_above_the_high_watermark() {
+        let mut cfg = config(10_000);
+        cfg.retention_ms = Some(SimDuration::from_millis(1000));
+        let mut log = PartitionLog::new(tp(), cfg, SimTime::ZERO);
+        log.append(SimTime::ZERO, batch(0, 4, 100, 0));
+        log.set_high_watermark(Offset(3));
+        assert!(log.apply_retention(SimTime::from_millis(5000)).is_empty(), "offset 3 is not committed");
+        log.set_high_watermark(Offset(4));
+        assert_eq!(log.apply_retention(SimTime::from_millis(5000)).len(), 1);
+        assert_eq!(bases(&log), vec![4]);
+    }
+
+    #[test]
+    fn retention_bytes_runs_before_retention_ms() {
+        let mut cfg = config(300);
+        cfg.retention_ms = Some(SimDuration::from_millis(1000));
+        cfg.retention_bytes = Some(500);
+        let mut log = PartitionLog::new(tp(), cfg, SimTime::ZERO);
+        log.append(SimTime::ZERO, batch(0, 10, 100, 0)); // 0, 3, 6, 9
+        log.set_high_watermark(Offset(10));
+        let deleted = log.apply_retention(SimTime::from_millis(5000));
+        let reasons: Vec<_> = deleted.iter().map(|d| d.reason).collect();
+        use RetentionReason::{Size, Time};
+        assert_eq!(reasons, [Size, Time, Time, Time], "size takes 0, then time takes the rest");
     }
 
     #[test]
@@ -664,8 +726,9 @@ mod tests {
         let mut log = PartitionLog::new(tp(), cfg, SimTime::ZERO);
         log.append(SimTime::ZERO, batch(0, 10, 100, 0));
         log.set_high_watermark(Offset(10));
+        // retention.bytes=0 takes every segment, the active one too (Kafka rolls a new one).
         log.apply_retention(SimTime::ZERO);
-        assert_eq!(log.log_start_offset(), Offset(9));
+        assert_eq!(log.log_start_offset(), Offset(10));
         log.truncate_to(Offset(4));
         assert_eq!(bases(&log), vec![4]);
         assert_eq!(log.log_start_offset(), log.log_end_offset());

@@ -128,6 +128,16 @@ impl Segment {
         self.max_timestamp
     }
 
+    /// Kafka's `LogSegment.largestTimestamp`: the newest record timestamp, or for an empty
+    /// segment the time it was created (Kafka falls back to the file's modification time).
+    pub fn largest_timestamp(&self) -> SimTime {
+        if self.is_empty() {
+            self.created_at
+        } else {
+            self.max_timestamp
+        }
+    }
+
     /// Bytes appended since the last index entry: once it exceeds `index.interval.bytes`, the
     /// next record gets an entry.
     pub fn bytes_since_index_entry(&self) -> u64 {

@@ -21,7 +21,7 @@ pub enum ErrorCode {
     NotLeaderOrFollower,
     /// 7: the request did not complete in time.
     RequestTimedOut,
-    /// 10: a record is larger than the broker accepts.
+    /// 10: a record batch is larger than `message.max.bytes` (Kafka's `MESSAGE_TOO_LARGE`).
     RecordTooLarge,
     /// 13: the connection broke before a response arrived.
     NetworkException,
@@ -51,8 +51,11 @@ pub enum ErrorCode {
     FencedLeaderEpoch,
     /// 75: the request carries a newer leader epoch than the broker knows: the broker is stale.
     UnknownLeaderEpoch,
-    /// 82: an ISR change was proposed against an outdated partition state.
+    /// 95: an ISR change was proposed against an outdated partition state (Kafka's
+    /// `INVALID_UPDATE_VERSION`; 82 is `FENCED_INSTANCE_ID`).
     InvalidUpdateVersion,
+    /// 107: a proposed ISR adds a replica that may not join (fenced or shutting down).
+    IneligibleReplica,
     /// The group's coordinator is not available yet (its offsets partition has no leader,
     /// or `__consumer_offsets` is still being created).
     CoordinatorNotAvailable,
@@ -107,7 +110,8 @@ impl ErrorCode {
             ErrorCode::TopicDeletionDisabled => 73,
             ErrorCode::FencedLeaderEpoch => 74,
             ErrorCode::UnknownLeaderEpoch => 75,
-            ErrorCode::InvalidUpdateVersion => 82,
+            ErrorCode::InvalidUpdateVersion => 95,
+            ErrorCode::IneligibleReplica => 107,
             ErrorCode::CoordinatorNotAvailable => 15,
             ErrorCode::NotCoordinator => 16,
             ErrorCode::IllegalGeneration => 22,
@@ -156,6 +160,10 @@ mod tests {
     fn codes_match_kafka() {
         assert_eq!(ErrorCode::UnknownTopicOrPartition.code(), 3);
         assert_eq!(ErrorCode::TopicDeletionDisabled.code(), 73);
+        // Errors.java: INVALID_UPDATE_VERSION(95), INELIGIBLE_REPLICA(107); 82 is FENCED_INSTANCE_ID.
+        assert_eq!(ErrorCode::InvalidUpdateVersion.code(), 95);
+        assert_eq!(ErrorCode::IneligibleReplica.code(), 107);
+        assert_eq!(ErrorCode::NotEnoughReplicasAfterAppend.code(), 20);
         assert_eq!(ErrorCode::InvalidReplicationFactor.to_string(), "InvalidReplicationFactor");
     }
 }

@@ -103,6 +103,8 @@ fn dump_lines(
                 "{prefix}: lookup offset {}: segment {} (base {} is the greatest base <= {})",
                 l.offset, l.segment_file, l.segment_base, l.offset
             );
+            let index = l.segment_file.replace(".log", ".index");
+            let _ = writeln!(out, "{prefix}:   its index: kafka-dump-log.sh --files /tmp/kafka-logs/{tp}/{index}");
             match l.index_entry {
                 Some((o, pos)) => {
                     let _ = writeln!(out, "{prefix}:   sparse index entry: offset {o} at byte {pos}; scanned {} record(s) forward to byte {}", l.scanned_records, l.position);

@@ -6,7 +6,11 @@
 //! A replica outside the ISR does not hold it back (that is what leaving the ISR is for); a
 //! follower the leader has not heard from yet counts as having nothing.
 //!
-//! The oracle is the simulator's own [`crate::replication::isr::high_watermark`].
+//! The oracle is the simulator's own [`crate::replication::isr::high_watermark`]. In the
+//! cluster stage the leader passes as `isr` the replicas that bound its high watermark (Kafka's
+//! `Partition.maybeIncrementLeaderHW`: the ISR, plus replicas a pending change adds and caught-up
+//! ones about to join), and it does not call the rule at all while the ISR is below the
+//! effective `min.insync.replicas`.
 
 mod reference;
 mod student;
@@ -72,7 +76,8 @@ fn grade_with(opts: &GradeOptions, chosen: HwFn) -> Verdict {
             .map(|(b, leo)| {
                 let p = FollowerProgress {
                     log_end_offset: *leo,
-                    last_caught_up: SimTime::ZERO,
+                    fetched: true,
+                    last_caught_up: None,
                     previous_fetch: (Offset(0), SimTime::ZERO),
                 };
                 (*b, p)

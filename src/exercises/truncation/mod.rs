@@ -9,13 +9,17 @@
 //! 1. the follower's latest epoch is `E`;
 //! 2. the leader answers with the largest epoch `E' <= E` it knows and the offset where `E'`
 //!    ended in *its* log (the start of its next epoch, or its log end offset);
-//! 3. if `E' == E` the follower truncates to that offset; if `E' < E` (the leader never saw
-//!    `E`) it truncates to where `E'` ended in its *own* log, or the leader's answer if smaller;
+//! 3. the follower looks up the largest epoch `F <= E'` in its own log. If `F == E'` it
+//!    truncates to the smaller of the leader's offset and where `E'` ended in its own log, and
+//!    is done. If `F < E'` (it never saw `E'`) it truncates to where `F` ended in its own log
+//!    and asks again from step 1 with its new latest epoch, until the epochs match (KIP-279,
+//!    Kafka's `AbstractFetcherThread.getOffsetTruncationState`); if it knows no epoch `<= E'`,
+//!    it truncates to the leader's offset;
 //! 4. never past its own log end offset.
 //!
 //! The oracle builds both logs as [`crate::log::PartitionLog`]s and asks the simulator's own
 //! [`crate::log::PartitionLog::end_offset_for_epoch`] (the leader's answer) and
-//! [`crate::replication::follower::truncation_offset_by_epoch`] (the follower's cut).
+//! [`crate::replication::follower::truncate_by_epochs`] (the follower's cuts, round after round).
 
 mod reference;
 mod student;
@@ -23,7 +27,7 @@ mod student;
 use super::{expect_eq, grade_cases, Exercise, GradeOptions, Verdict, Which};
 use crate::log::record::NewRecord;
 use crate::log::{LogConfig, PartitionLog};
-use crate::replication::follower::truncation_offset_by_epoch;
+use crate::replication::follower::truncate_by_epochs;
 use crate::types::{LeaderEpoch, Offset, RecordId, SimTime, TopicName, TopicPartition};
 use rand::Rng;
 
@@ -33,7 +37,8 @@ pub const EXERCISE: Exercise = Exercise {
     summary: "truncate a follower by leader epoch (KIP-101), not by high watermark or log end",
     student_file: "src/exercises/truncation/student.rs",
     hint: "ask with the follower's LATEST epoch; the leader answers its largest epoch <= it and where that \
-           epoch ended on the leader; if the answer's epoch is older, also cap by where it ended in the follower",
+           epoch ended on the leader; if the follower never saw the answer's epoch, cut where its own older epoch \
+           ended and ask again with that one",
     cluster_stage: false,
     grade,
 };
@@ -56,9 +61,7 @@ fn grade(opts: &GradeOptions) -> Verdict {
     grade_cases(EXERCISE.name, opts, |seed| {
         let (follower_runs, leader_runs) = draw_case(seed);
         let (follower_log, leader_log) = (build_log(&follower_runs), build_log(&leader_runs));
-        let latest = follower_log.latest_epoch().expect("the follower's log is never empty here");
-        let (epoch, end) = leader_log.end_offset_for_epoch(latest).expect("both logs start in epoch 0");
-        let expected = truncation_offset_by_epoch(&follower_log, epoch, end);
+        let expected = truncate_by_epochs(&follower_log, &leader_log);
         let (follower, leader) = (replica_log(&follower_runs), replica_log(&leader_runs));
         let got = chosen(&follower, &leader);
         let case = format!("follower {}, leader {}", show(&follower), show(&leader));

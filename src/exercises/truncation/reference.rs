@@ -3,21 +3,29 @@
 use super::ReplicaLog;
 use crate::types::{LeaderEpoch, Offset};
 
-/// The offset to truncate the follower to, by leader epoch.
+/// The offset to truncate the follower to, by leader epoch: KIP-279's loop of
+/// `OffsetsForLeaderEpoch` rounds until the answer's epoch is one the follower has.
 pub fn truncation_offset(follower: &ReplicaLog, leader: &ReplicaLog) -> Offset {
-    let Some(&(latest, _)) = follower.epochs.last() else {
-        return Offset(0);
-    };
-    let (answer_epoch, leader_end) = match end_of_epoch(leader, latest) {
-        Some(answer) => answer,
-        None => return Offset(0),
-    };
-    let own_end = match end_of_epoch(follower, answer_epoch) {
-        Some((e, end)) if e == answer_epoch => end,
-        Some((_, end)) => end.min(leader_end),
-        None => Offset(0),
-    };
-    own_end.min(leader_end).min(follower.log_end_offset)
+    let mut follower = follower.clone();
+    loop {
+        let Some(&(latest, _)) = follower.epochs.last() else {
+            return Offset(0);
+        };
+        let Some((answer_epoch, leader_end)) = end_of_epoch(leader, latest) else {
+            return Offset(0);
+        };
+        let (to, done) = match end_of_epoch(&follower, answer_epoch) {
+            Some((e, end)) if e == answer_epoch => (end.min(leader_end), true),
+            Some((_, end)) => (end, false),
+            None => (leader_end, true),
+        };
+        let to = to.min(follower.log_end_offset);
+        if done {
+            return to;
+        }
+        follower.epochs.retain(|(_, start)| *start < to);
+        follower.log_end_offset = to;
+    }
 }
 
 /// `OffsetsForLeaderEpoch` on one log: the largest epoch `<= epoch` it knows and where that

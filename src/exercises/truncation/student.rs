@@ -10,8 +10,11 @@
 //! 2. the leader finds the largest epoch `E' <= E` in its own cache and answers `(E', end)`,
 //!    where `end` is the start of the leader's next epoch after `E'`, or the leader's log end
 //!    offset if `E'` is its latest;
-//! 3. if `E' == E`, cut at `end`; if `E' < E`, cut at where `E'` ended in the follower's own
-//!    log (the start of the follower's next epoch after `E'`), or at `end` if that is smaller;
+//! 3. find the largest epoch `F <= E'` in the follower's cache. If `F == E'`, cut at `end` or
+//!    at where `E'` ended in the follower's own log, whichever is smaller: done. If `F < E'`
+//!    (the follower never saw `E'`), cut at where `F` ended in the follower's log (the start
+//!    of its next epoch) and go back to step 1 with the shortened log: KIP-279 loops until the
+//!    epochs match. If the follower has no epoch `<= E'`, cut at `end`;
 //! 4. never past the follower's own log end offset.
 //!
 //! The starter keeps everything up to the leader's log end offset: when the follower has
