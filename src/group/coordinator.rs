@@ -343,6 +343,19 @@ mod tests {
         assert_eq!(c.group(&GroupId(G.into())).expect("exists").state, crate::group::state::GroupState::Stable);
     }
 
+    /// `GroupMetadataManager.classicGroupJoin`: a session timeout outside
+    /// group.min/max.session.timeout.ms is refused with INVALID_SESSION_TIMEOUT (26).
+    #[test]
+    fn an_out_of_range_session_timeout_is_refused() {
+        let mut c = coordinator();
+        for ms in [1_000, 120_000] {
+            let GroupRequest::Join(mut j) = join(None, "c1") else { unreachable!() };
+            j.session_timeout = SimDuration::from_millis(ms);
+            let out = c.step(at(0), CoordinatorInput::Request(to(1), GroupRequest::Join(j)));
+            assert_eq!(replies(&out), vec![(to(1), GroupResponse::Join(Err(ErrorCode::InvalidSessionTimeout)))]);
+        }
+    }
+
     #[test]
     fn a_joining_member_makes_heartbeats_answer_rebalance_in_progress() {
         let mut c = coordinator();

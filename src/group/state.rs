@@ -144,8 +144,10 @@ impl Group {
     /// Handle `JoinGroup`.
     pub fn join(&mut self, now: SimTime, config: &GroupConfig, reply: ReplyTo, req: JoinGroup) -> Vec<GroupAction> {
         let fail = |e| vec![GroupAction::Reply(reply, GroupResponse::Join(Err(e)))];
+        // `GroupMetadataManager.classicGroupJoin`: a session timeout outside
+        // group.min/max.session.timeout.ms is refused with INVALID_SESSION_TIMEOUT.
         if req.session_timeout < config.min_session_timeout || req.session_timeout > config.max_session_timeout {
-            return fail(ErrorCode::InvalidConfig);
+            return fail(ErrorCode::InvalidSessionTimeout);
         }
         if !self.supports_some(&req) {
             return fail(ErrorCode::InconsistentGroupProtocol);

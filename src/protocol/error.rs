@@ -64,6 +64,9 @@ pub enum ErrorCode {
     InconsistentGroupProtocol,
     /// The coordinator does not know this member (it was evicted or left).
     UnknownMemberId,
+    /// `session.timeout.ms` is outside the broker's `group.min.session.timeout.ms` ..
+    /// `group.max.session.timeout.ms` (Kafka's `INVALID_SESSION_TIMEOUT`, not retriable).
+    InvalidSessionTimeout,
     /// The group is rebalancing: rejoin.
     RebalanceInProgress,
     /// Not a Kafka code: a commit was rejected because the member is no longer part of the
@@ -113,6 +116,7 @@ impl ErrorCode {
             ErrorCode::IllegalGeneration => 22,
             ErrorCode::InconsistentGroupProtocol => 23,
             ErrorCode::UnknownMemberId => 25,
+            ErrorCode::InvalidSessionTimeout => 26,
             ErrorCode::RebalanceInProgress => 27,
             ErrorCode::DeliveryTimeout
             | ErrorCode::BufferExhausted
@@ -156,6 +160,7 @@ mod tests {
     fn codes_match_kafka() {
         assert_eq!(ErrorCode::UnknownTopicOrPartition.code(), 3);
         assert_eq!(ErrorCode::TopicDeletionDisabled.code(), 73);
+        assert_eq!(ErrorCode::InvalidSessionTimeout.code(), 26);
         assert_eq!(ErrorCode::InvalidReplicationFactor.to_string(), "InvalidReplicationFactor");
     }
 }

@@ -60,6 +60,20 @@ impl Ctx<'_> {
         Ok(Config::with_defaults(keys, out))
     }
 
+    /// A producer's config, with Kafka's idempotence rules: an explicit
+    /// `enable.idempotence = true` that another setting contradicts is an error at that
+    /// setting (`ProducerConfig.postProcessAndValidateIdempotenceConfigs` throws a
+    /// `ConfigException`); a defaulted one is silently turned off later
+    /// ([`config::idempotence_enabled`]).
+    pub(super) fn producer_config(&self, set: &BTreeMap<String, Spanned<toml::Value>>) -> Res<Config> {
+        let c = self.config(config::PRODUCER_KEYS, "producer", set)?;
+        if let (true, Some((key, why))) = (c.is_set("enable.idempotence"), config::idempotence_conflict(&c)) {
+            let span = set.get(key).or_else(|| set.get("enable.idempotence")).map(|v| v.span()).unwrap_or(0..0);
+            return self.err(span, format!("{why} (enable.idempotence = true is set explicitly)"));
+        }
+        Ok(c)
+    }
+
     pub(super) fn topic_name(&self, s: &Spanned<String>) -> Res<TopicName> {
         let name = s.get_ref();
         let legal = !name.is_empty()
@@ -669,7 +683,7 @@ fn producer(cx: &Ctx, p: &Spanned<ProducerFile>, known: &BTreeSet<TopicName>, au
         value_bytes,
         keys,
         print: r.print,
-        config: cx.config(config::PRODUCER_KEYS, "producer", &r.config)?,
+        config: cx.producer_config(&r.config)?,
     })
 }
 
@@ -740,8 +754,21 @@ fn consumer(cx: &Ctx, c: &Spanned<ConsumerFile>, known: &BTreeSet<TopicName>, au
         seek: r.seek.as_ref().map(|s| cx.count(s, "seek", 0, i64::MAX)).transpose()?.map(Offset),
         print: print_format(cx, r.print.as_ref())?,
         call: None,
-        config: cx.config(config::CONSUMER_KEYS, "consumer", &r.config)?,
+        config: consumer_config(cx, c, &r.config)?,
     })
+}
+
+/// A consumer's config, refusing group timings the Java client refuses
+/// ([`config::heartbeat_conflict`]), at the consumer's heartbeat or session key.
+fn consumer_config(cx: &Ctx, c: &Spanned<ConsumerFile>, set: &BTreeMap<String, Spanned<toml::Value>>) -> Res<Config> {
+    let config = cx.config(config::CONSUMER_KEYS, "consumer", set)?;
+    let in_group = c.get_ref().group.is_some();
+    if let Some(why) = config::heartbeat_conflict(&config).filter(|_| in_group) {
+        let at = set.get("heartbeat.interval.ms").or_else(|| set.get("session.timeout.ms"));
+        let name = c.get_ref().name.get_ref();
+        return cx.err(at.map(|v| v.span()).unwrap_or(c.span()), format!("consumer `{name}`: {why}"));
+    }
+    Ok(config)
 }
 
 /// A group needs `__consumer_offsets`, which needs `offsets.topic.replication.factor` brokers:

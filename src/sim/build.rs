@@ -188,6 +188,7 @@ fn producer_config(c: &Config) -> ProducerConfig {
         max_in_flight: c.uint("max.in.flight.requests.per.connection") as u32,
         retries: c.uint("retries") as u32,
         retry_backoff: ms(c, "retry.backoff.ms"),
+        retry_backoff_max: ms(c, "retry.backoff.max.ms"),
         request_timeout: ms(c, "request.timeout.ms"),
         delivery_timeout: ms(c, "delivery.timeout.ms"),
         buffer_memory: c.uint("buffer.memory"),
@@ -198,10 +199,11 @@ fn producer_config(c: &Config) -> ProducerConfig {
         } else {
             UnkeyedStrategy::Sticky
         },
-        // Kafka 3.x: idempotence is on by default, but only takes effect with acks=all unless
-        // the scenario asked for it explicitly.
-        idempotence: c.bool("enable.idempotence")
-            && (c.is_set("enable.idempotence") || c.text("acks") == "all" || c.text("acks") == "-1"),
+        adaptive_partitioning: c.bool("partitioner.adaptive.partitioning.enable"),
+        // Kafka 3.x: idempotence is on by default and silently off when a defaulted setting
+        // conflicts (`ProducerConfig.postProcessAndValidateIdempotenceConfigs`); an explicit
+        // conflict was refused when the scenario was validated.
+        idempotence: crate::scenario::config::idempotence_enabled(c),
     }
 }
 
