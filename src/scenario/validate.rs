@@ -867,3 +867,45 @@ fn expect(cx: &Ctx, raw: Option<&Spanned<ExpectFile>>, known: &BTreeSet<TopicNam
         order_latency_p99_ms_max: r.order_latency_p99_ms_max.clone(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    fn parse(body: &str) -> Result<super::Scenario, super::ScenarioError> {
+        let text = format!("name = \"t\"\ndescription = \"d\"\nduration = \"1s\"\n[[topics]]\nname = \"t\"\n{body}");
+        super::super::parse(&text, "test.toml", Path::new("test.toml"))
+    }
+
+    /// `ProducerConfig.postProcessAndValidateIdempotenceConfigs`: explicit idempotence with
+    /// acks=1 is a ConfigException, at the conflicting key's line; defaulted, it is dropped.
+    #[test]
+    fn explicit_idempotence_with_acks_1_is_an_error_at_its_line() {
+        let p = "[[producers]]\nname = \"p\"\ntopic = \"t\"\n";
+        let err = parse(&format!("{p}config = {{ \"acks\" = \"1\", \"enable.idempotence\" = true }}\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("test.toml:9:"), "{err}");
+        assert!(err.contains("Must set acks to all"), "{err}");
+        let s = parse(&format!("{p}config = {{ \"acks\" = \"1\" }}\n")).expect("a defaulted conflict is not an error");
+        assert!(!crate::scenario::config::idempotence_enabled(&s.producers[0].config));
+        let err = parse(&format!(
+            "{p}config = {{ \"max.in.flight.requests.per.connection\" = 6, \"enable.idempotence\" = true }}\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("at most 5"), "{err}");
+    }
+
+    /// The Java client's `Heartbeat`: heartbeat.interval.ms must be below session.timeout.ms.
+    #[test]
+    fn heartbeat_at_or_above_the_session_timeout_is_an_error_naming_the_consumer() {
+        let c = "[[consumers]]\nname = \"c\"\ngroup = \"g\"\ntopics = [\"t\"]\n";
+        let err =
+            parse(&format!("{c}config = {{ \"session.timeout.ms\" = 6000, \"heartbeat.interval.ms\" = 6000 }}\n"))
+                .unwrap_err()
+                .to_string();
+        assert!(err.starts_with("test.toml:10:"), "{err}");
+        assert!(err.contains("consumer `c`") && err.contains("heartbeat.interval.ms (6000)"), "{err}");
+    }
+}
