@@ -343,6 +343,20 @@ mod tests {
         assert_eq!(c.group(&GroupId(G.into())).expect("exists").state, crate::group::state::GroupState::Stable);
     }
 
+    /// `tryCompleteInitialRebalanceElseSchedule` (`InitialDelayedJoin`): a member joining
+    /// during the initial delay extends it by another delay counted from the expiry (3 s to
+    /// 6 s here), not from the join (which would end at 5 s).
+    #[test]
+    fn the_initial_delay_extends_in_steps_from_its_expiry() {
+        let mut c = coordinator();
+        c.step(at(0), CoordinatorInput::Request(to(1), join(None, "c1")));
+        c.step(at(2000), CoordinatorInput::Request(to(2), join(None, "c2")));
+        assert!(replies(&c.step(at(3001), CoordinatorInput::Tick)).is_empty(), "extended at 3 s");
+        assert!(replies(&c.step(at(5500), CoordinatorInput::Tick)).is_empty(), "still in the second step");
+        let out = c.step(at(6000), CoordinatorInput::Tick);
+        assert_eq!(replies(&out).len(), 2, "both joins answered when the second step expires: {out:?}");
+    }
+
     /// `GroupMetadataManager.classicGroupJoin`: a session timeout outside
     /// group.min/max.session.timeout.ms is refused with INVALID_SESSION_TIMEOUT (26).
     #[test]
