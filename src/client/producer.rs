@@ -122,6 +122,10 @@ pub struct MetadataState {
     pub cursor: usize,
     /// Nodes whose connection broke or whose request timed out, since they last answered.
     pub unreachable: BTreeSet<NodeName>,
+    /// `retry.backoff.ms`: the first wait after a failed metadata request.
+    pub retry_backoff: SimDuration,
+    /// Metadata requests failed in a row (`Metadata.attempts`).
+    pub failures: u32,
 }
 
 impl MetadataState {
@@ -164,6 +168,7 @@ impl MetadataState {
             self.unreachable.insert(to.clone());
             self.in_flight = None;
             self.cursor += 1;
+            self.failed(now);
         }
         let aged = self.image.is_none() || now.since(self.fetched_at) >= max_age;
         if !(self.stale || aged) || now < self.next_at {
@@ -187,6 +192,7 @@ impl MetadataState {
         if self.in_flight.as_ref().is_some_and(|(c, _, _)| *c == correlation) {
             self.in_flight = None;
         }
+        self.failures = 0;
         let missing = topics.iter().any(|t| !image.topics.contains_key(t));
         self.stale = missing;
         self.next_at = now.plus(backoff);
@@ -203,13 +209,24 @@ impl MetadataState {
     /// connection): a metadata request to it will not be answered, and, as in
     /// `DefaultMetadataUpdater.handleServerDisconnect`, the metadata may be stale
     /// (`metadata.requestUpdate()`).
-    pub fn on_disconnect(&mut self, peer: &NodeName) {
+    pub fn on_disconnect(&mut self, now: SimTime, peer: &NodeName) {
         self.unreachable.insert(peer.clone());
         if self.in_flight.as_ref().is_some_and(|(_, to, _)| to == peer) {
             self.in_flight = None;
             self.cursor += 1;
+            self.failed(now);
         }
         self.invalidate();
+    }
+
+    /// A metadata request failed: back off before the next, doubling from `retry.backoff.ms`
+    /// up to 1 s (`Metadata.timeToNextUpdate`'s `refreshBackoff.backoff(attempts - 1)`, KIP-580;
+    /// without the jitter, as this state owns no random stream). Without it a client whose
+    /// every broker is down would reconnect every tick.
+    fn failed(&mut self, now: SimTime) {
+        let ms = (self.retry_backoff.0 / 1000).max(1).saturating_mul(1 << self.failures.min(10)).min(1000);
+        self.failures += 1;
+        self.next_at = now.plus(SimDuration::from_millis(ms.max(self.retry_backoff.0 / 1000)));
     }
 
     /// Ask for fresh metadata soon (after an error that suggests it is out of date).
@@ -264,6 +281,7 @@ impl Producer {
         let mut jitter = ChaCha8Rng::seed_from_u64(seed);
         jitter.set_stream(2);
         let backoff = ExponentialBackoff::new(config.retry_backoff, config.retry_backoff_max, jitter);
+        let metadata_backoff = config.retry_backoff;
         Producer {
             index,
             config,
@@ -272,7 +290,7 @@ impl Producer {
             workload: WorkloadCursor::new(workload, seed),
             partitioner,
             backoff,
-            metadata: MetadataState { stale: true, ..Default::default() },
+            metadata: MetadataState { stale: true, retry_backoff: metadata_backoff, ..Default::default() },
             next_seq: 0,
             blocked_since: None,
             batches: BTreeMap::new(),
@@ -425,7 +443,7 @@ impl Producer {
             self.in_flight.values().filter(|f| f.deadline <= now).map(|f| f.broker.clone()).collect();
         let mut out = Vec::new();
         for node in nodes {
-            self.metadata.on_disconnect(&node);
+            self.metadata.on_disconnect(now, &node);
             out.push(Output::Disconnect { peer: node.clone() });
             let on_it: Vec<CorrelationId> =
                 self.in_flight.iter().filter(|(_, f)| f.broker == node).map(|(c, _)| *c).collect();
@@ -562,7 +580,7 @@ impl Producer {
     }
 
     fn on_disconnect(&mut self, now: SimTime, peer: &NodeName) -> Vec<Output> {
-        self.metadata.on_disconnect(peer);
+        self.metadata.on_disconnect(now, peer);
         let lost: Vec<CorrelationId> =
             self.in_flight.iter().filter(|(_, f)| f.broker == *peer).map(|(c, _)| *c).collect();
         let mut out = Vec::new();

@@ -53,7 +53,9 @@ enum Source {
 /// An outbound connection.
 enum Peer {
     Connecting(Vec<Message>),
-    Connected(OwnedWriteHalf),
+    /// The write half, and the task reading the other half (aborted when the core drops
+    /// the connection: a turmoil socket, and its port, lives until both halves are gone).
+    Connected(OwnedWriteHalf, tokio::task::AbortHandle),
 }
 
 /// Everything a host loop needs besides its core.
@@ -227,7 +229,9 @@ impl<N: Node> Host<N> {
             return; // the core dropped this connection while it was being set up
         }
         let (reader, mut writer) = stream.into_split();
-        tokio::task::spawn_local(read_loop(reader, Source::Outbound(peer.clone(), number), self.tx.clone()));
+        let reading =
+            tokio::task::spawn_local(read_loop(reader, Source::Outbound(peer.clone(), number), self.tx.clone()))
+                .abort_handle();
         let queued = match self.outbound.remove(&peer) {
             Some((_, Peer::Connecting(q))) => q,
             _ => Vec::new(),
@@ -239,7 +243,7 @@ impl<N: Node> Host<N> {
                 return;
             }
         }
-        self.outbound.insert(peer, (number, Peer::Connected(writer)));
+        self.outbound.insert(peer, (number, Peer::Connected(writer, reading)));
     }
 
     async fn lose_peer(&mut self, t: SimTime, peer: NodeName, number: u64) {
@@ -290,7 +294,9 @@ impl<N: Node> Host<N> {
                     self.inbound.remove(&conn);
                 }
                 Output::Disconnect { peer } => {
-                    self.outbound.remove(&peer);
+                    if let Some((_, Peer::Connected(_, reading))) = self.outbound.remove(&peer) {
+                        reading.abort();
+                    }
                 }
                 Output::Send { to, correlation, request } => {
                     if let Some(more) = self.send(t, to, Message::Request(correlation, request)).await {
@@ -305,7 +311,7 @@ impl<N: Node> Host<N> {
     /// if the connection turned out to be broken.
     async fn send(&mut self, t: SimTime, to: NodeName, msg: Message) -> Option<Vec<Output>> {
         match self.outbound.get_mut(&to).map(|(_, p)| p) {
-            Some(Peer::Connected(w)) => {
+            Some(Peer::Connected(w, _)) => {
                 if write_message(w, &msg).await.is_ok() {
                     return None;
                 }

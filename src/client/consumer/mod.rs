@@ -183,6 +183,7 @@ impl Consumer {
         start_from: StartFrom,
         bootstrap: Vec<NodeName>,
     ) -> Consumer {
+        let metadata_backoff = config.retry_backoff;
         Consumer {
             membership: config.group.clone().map(Membership::new),
             policy: config.commit_policy,
@@ -196,7 +197,7 @@ impl Consumer {
             start,
             start_from,
             bootstrap,
-            metadata: MetadataState { stale: true, ..Default::default() },
+            metadata: MetadataState { stale: true, retry_backoff: metadata_backoff, ..Default::default() },
             partitions: BTreeMap::new(),
             pending: BTreeMap::new(),
             next_correlation: 0,
@@ -391,7 +392,7 @@ impl Consumer {
             // (`AbstractFetch.handleFetchFailure`, `NetworkClient.handleTimedOutRequests` ->
             // `handleServerDisconnect`), and the refresh avoids that node.
             self.settle(c, now, self.config.retry_backoff);
-            self.metadata.on_disconnect(&peer);
+            self.metadata.on_disconnect(now, &peer);
             out.push(Output::Emit(Event::RequestTimedOut { peer }));
         }
         let due: Vec<CorrelationId> =
@@ -405,7 +406,7 @@ impl Consumer {
     }
 
     fn on_disconnect(&mut self, now: SimTime, peer: &NodeName) -> Vec<Output> {
-        self.metadata.on_disconnect(peer);
+        self.metadata.on_disconnect(now, peer);
         let lost: Vec<CorrelationId> =
             self.pending.iter().filter(|(_, p)| p.broker == *peer).map(|(c, _)| *c).collect();
         for c in lost {
