@@ -66,6 +66,22 @@ pub enum Output {
         /// The request.
         request: Request,
     },
+    /// Close an inbound connection: the peer sees it break (its requests in flight get no
+    /// answer) and anything more it sent on it is dropped. Kafka's broker does this to an
+    /// `acks=0` producer whose request failed (`KafkaApis.handleProduceRequest`:
+    /// `requestChannel.closeConnection`), the only way such a producer hears of an error.
+    CloseConnection {
+        /// The connection to close.
+        conn: ConnId,
+    },
+    /// Drop the outbound connection to `peer`; the next `Send` to it connects afresh.
+    /// Answers still travelling on the old connection are never read. Kafka's client does
+    /// this when a request times out (`NetworkClient.handleTimedOutRequests`:
+    /// `selector.close(nodeId)`). The core is not told `Disconnected`: it asked.
+    Disconnect {
+        /// The peer.
+        peer: NodeName,
+    },
     /// Record an event in the trace.
     Emit(Event),
 }

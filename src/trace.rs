@@ -416,6 +416,15 @@ pub enum Event {
         /// Why.
         reason: String,
     },
+    /// A consumer's group membership failed for good: the coordinator refused it with an
+    /// error that no retry fixes (`InvalidSessionTimeout`), so `poll()` throws and the
+    /// application stops.
+    ConsumerFailed {
+        /// The group.
+        group: GroupId,
+        /// The coordinator's answer.
+        error: ErrorCode,
+    },
     /// A final snapshot of a partition's log, emitted when the run ends, so checkers know what
     /// the log held at the end without touching live state.
     LogEnd {
@@ -516,6 +525,7 @@ impl Event {
             Event::CommitRequested { .. } => "commit-requested",
             Event::CommitFailed { .. } => "commit-failed",
             Event::ConsumerLeftGroup { .. } => "consumer-left-group",
+            Event::ConsumerFailed { .. } => "consumer-failed",
             Event::LogEnd { .. } => "log-end",
         }
     }
@@ -707,6 +717,7 @@ impl fmt::Display for Event {
             Event::ConsumerLeftGroup { group, member, reason } => {
                 write!(f, " group={group} member={member} reason=\"{reason}\"")
             }
+            Event::ConsumerFailed { group, error } => write!(f, " group={group} error={error}"),
             Event::LogEnd { tp, is_leader, log_start_offset, high_watermark, log_end_offset, segments, .. } => write!(
                 f,
                 " partition={tp} leader={is_leader} log_start_offset={log_start_offset} high_watermark={high_watermark} log_end_offset={log_end_offset} segments={}",

@@ -143,8 +143,13 @@ impl Broker {
             },
         };
         if req.acks == Acks::None {
-            // acks=0: the work is done, but the producer hears nothing back.
+            // acks=0: the work is done, but the producer hears nothing back. On an error
+            // Kafka's broker closes the connection instead (`KafkaApis.handleProduceRequest`:
+            // `requestChannel.closeConnection`), so the producer notices and refreshes metadata.
             self.queue.schedule(now, bytes);
+            if result.is_err() {
+                out.push(Output::CloseConnection { conn });
+            }
             return out;
         }
         match result {

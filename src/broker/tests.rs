@@ -138,6 +138,21 @@ fn acks_zero_gets_no_answer() {
     assert!(replies(&b.step(SimTime(10_000_000), Input::Tick)).is_empty());
 }
 
+/// `KafkaApis.handleProduceRequest`: an `acks=0` request that fails closes the connection,
+/// the only signal such a producer gets; one that succeeds leaves it open.
+#[test]
+fn acks_zero_error_closes_the_connection() {
+    let mut b = broker(1000, 1, &[1], &[1]);
+    let ok = produce(&mut b, SimTime::ZERO, 1, Acks::None);
+    assert!(!ok.iter().any(|o| matches!(o, Output::CloseConnection { .. })));
+    let mut moved = image(3, &[1, 2], &[1, 2]);
+    moved.topics.get_mut(&TopicName::new("t")).unwrap().partitions[0].leader = Some(BrokerId(2));
+    b.apply_image(SimTime::from_millis(1), moved);
+    let out = produce(&mut b, SimTime::from_millis(2), 1, Acks::None);
+    assert!(replies(&out).is_empty());
+    assert!(out.contains(&Output::CloseConnection { conn: ConnId(1) }), "{out:?}");
+}
+
 #[test]
 fn capacity_delays_the_answer() {
     let mut b = broker(100_000, 1, &[1], &[1]); // 100 bytes per millisecond

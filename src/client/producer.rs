@@ -20,7 +20,8 @@
 //! - `buffered_bytes` equals the bytes of every batch queued or in flight;
 //! - a record is reported exactly once: acknowledged, failed, or (with `acks=0`) sent.
 
-use super::partitioner::{Partitioner, UnkeyedStrategy};
+use super::backoff::ExponentialBackoff;
+use super::partitioner::{PartitionView, Partitioner, UnkeyedStrategy};
 use super::workload::{Workload, WorkloadCursor};
 use crate::log::record::NewRecord;
 use crate::node::{Input, Node, Output};
@@ -29,7 +30,9 @@ use crate::protocol::produce::{Acks, ProduceRequest, ProduceResponse, ProducerSe
 use crate::protocol::{CorrelationId, ErrorCode, Request, Response};
 use crate::trace::Event;
 use crate::types::{NodeName, PartitionId, RecordId, SimDuration, SimTime, TopicName, TopicPartition};
-use std::collections::{BTreeMap, VecDeque};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// The producer's Kafka settings.
 #[derive(Clone, Debug)]
@@ -46,6 +49,8 @@ pub struct ProducerConfig {
     pub retries: u32,
     /// `retry.backoff.ms`.
     pub retry_backoff: SimDuration,
+    /// `retry.backoff.max.ms`: retries back off exponentially up to this (KIP-580).
+    pub retry_backoff_max: SimDuration,
     /// `request.timeout.ms`.
     pub request_timeout: SimDuration,
     /// `delivery.timeout.ms`.
@@ -58,6 +63,8 @@ pub struct ProducerConfig {
     pub metadata_max_age: SimDuration,
     /// `partitioner.class`: how unkeyed records spread.
     pub unkeyed: UnkeyedStrategy,
+    /// `partitioner.adaptive.partitioning.enable`: weigh the sticky switch by queue sizes.
+    pub adaptive_partitioning: bool,
     /// `enable.idempotence`: number batches so the leader can refuse duplicates.
     pub idempotence: bool,
 }
@@ -90,6 +97,15 @@ struct InFlight {
 }
 
 /// Metadata fetching state, shared by producer and consumer.
+///
+/// Which node a metadata request goes to matters after a crash: Kafka's
+/// `NetworkClient.leastLoadedNode` picks among the brokers of the latest metadata (the
+/// bootstrap list only before the first answer), skipping nodes it cannot send to — a node
+/// whose connection just broke or timed out is disconnected and waits out its reconnect
+/// backoff. Asking the dead leader would cost another `request.timeout.ms` before the client
+/// hears of the new one. kafkasim keeps the nodes that failed since they last answered in
+/// `unreachable` and asks the others first, in turn from `cursor` (Kafka starts at a random
+/// offset; a rotating one keeps the choice deterministic without a generator).
 #[derive(Clone, Debug, Default)]
 pub struct MetadataState {
     /// The latest image, if any.
@@ -102,11 +118,39 @@ pub struct MetadataState {
     pub stale: bool,
     /// Earliest time of the next request.
     pub next_at: SimTime,
-    /// Which bootstrap broker to ask next.
+    /// Which candidate node to ask next.
     pub cursor: usize,
+    /// Nodes whose connection broke or whose request timed out, since they last answered.
+    pub unreachable: BTreeSet<NodeName>,
+    /// `retry.backoff.ms`: the first wait after a failed metadata request.
+    pub retry_backoff: SimDuration,
+    /// Metadata requests failed in a row (`Metadata.attempts`).
+    pub failures: u32,
 }
 
 impl MetadataState {
+    /// The nodes a metadata request may go to: the live brokers of the latest image
+    /// (`Metadata.fetch().nodes()`), or the bootstrap servers before there is one.
+    fn candidates(&self, bootstrap: &[NodeName]) -> Vec<NodeName> {
+        let known = self.image.as_ref().map(|m| {
+            m.brokers.iter().filter(|(id, _)| !m.fenced.contains(id)).map(|(_, n)| n.clone()).collect::<Vec<_>>()
+        });
+        match known {
+            Some(nodes) if !nodes.is_empty() => nodes,
+            _ => bootstrap.to_vec(),
+        }
+    }
+
+    /// `leastLoadedNode`, simplified: the next candidate in turn that has not failed since
+    /// it last answered; if every one has, the next in turn (its reconnect backoff is over).
+    fn pick(&self, bootstrap: &[NodeName]) -> Option<NodeName> {
+        let nodes = self.candidates(bootstrap);
+        let n = nodes.len();
+        let in_turn = (0..n).map(|i| &nodes[(self.cursor + i) % n]);
+        let mut reachable = in_turn.clone().filter(|node| !self.unreachable.contains(*node));
+        reachable.next().or_else(|| in_turn.clone().next()).cloned()
+    }
+
     /// A request for metadata, if one is due.
     pub fn maybe_request(
         &mut self,
@@ -117,18 +161,20 @@ impl MetadataState {
         max_age: SimDuration,
         timeout: SimDuration,
     ) -> Option<Output> {
-        if let Some((_, _, deadline)) = &self.in_flight {
+        if let Some((_, to, deadline)) = &self.in_flight {
             if now < *deadline {
                 return None;
             }
+            self.unreachable.insert(to.clone());
             self.in_flight = None;
             self.cursor += 1;
+            self.failed(now);
         }
         let aged = self.image.is_none() || now.since(self.fetched_at) >= max_age;
-        if !(self.stale || aged) || now < self.next_at || bootstrap.is_empty() {
+        if !(self.stale || aged) || now < self.next_at {
             return None;
         }
-        let to = bootstrap[self.cursor % bootstrap.len()].clone();
+        let to = self.pick(bootstrap)?;
         self.in_flight = Some((correlation, to.clone(), now.plus(timeout)));
         let request = Request::Metadata { topics: Some(topics.to_vec()), allow_auto_create: true };
         Some(Output::Send { to, correlation, request })
@@ -146,6 +192,7 @@ impl MetadataState {
         if self.in_flight.as_ref().is_some_and(|(c, _, _)| *c == correlation) {
             self.in_flight = None;
         }
+        self.failures = 0;
         let missing = topics.iter().any(|t| !image.topics.contains_key(t));
         self.stale = missing;
         self.next_at = now.plus(backoff);
@@ -153,12 +200,33 @@ impl MetadataState {
         self.image = Some(image);
     }
 
-    /// The connection to `peer` broke: a request to it will not be answered.
-    pub fn on_disconnect(&mut self, peer: &NodeName) {
+    /// `peer` answered something: it is reachable again.
+    pub fn on_answer(&mut self, peer: &NodeName) {
+        self.unreachable.remove(peer);
+    }
+
+    /// The connection to `peer` broke, or a request to it timed out (Kafka then closes the
+    /// connection): a metadata request to it will not be answered, and, as in
+    /// `DefaultMetadataUpdater.handleServerDisconnect`, the metadata may be stale
+    /// (`metadata.requestUpdate()`).
+    pub fn on_disconnect(&mut self, now: SimTime, peer: &NodeName) {
+        self.unreachable.insert(peer.clone());
         if self.in_flight.as_ref().is_some_and(|(_, to, _)| to == peer) {
             self.in_flight = None;
             self.cursor += 1;
+            self.failed(now);
         }
+        self.invalidate();
+    }
+
+    /// A metadata request failed: back off before the next, doubling from `retry.backoff.ms`
+    /// up to 1 s (`Metadata.timeToNextUpdate`'s `refreshBackoff.backoff(attempts - 1)`, KIP-580;
+    /// without the jitter, as this state owns no random stream). Without it a client whose
+    /// every broker is down would reconnect every tick.
+    fn failed(&mut self, now: SimTime) {
+        let ms = (self.retry_backoff.0 / 1000).max(1).saturating_mul(1 << self.failures.min(10)).min(1000);
+        self.failures += 1;
+        self.next_at = now.plus(SimDuration::from_millis(ms.max(self.retry_backoff.0 / 1000)));
     }
 
     /// Ask for fresh metadata soon (after an error that suggests it is out of date).
@@ -176,6 +244,8 @@ pub struct Producer {
     bootstrap: Vec<NodeName>,
     workload: WorkloadCursor,
     partitioner: Partitioner,
+    /// How long a retried batch waits (`RecordAccumulator`'s `retryBackoff`).
+    backoff: ExponentialBackoff,
     metadata: MetadataState,
     next_seq: u64,
     blocked_since: Option<SimTime>,
@@ -185,6 +255,9 @@ pub struct Producer {
     next_correlation: u64,
     /// Next idempotent sequence number per partition.
     sequences: BTreeMap<TopicPartition, u64>,
+    /// Partitions that have had a batch: adaptive partitioning waits until all have
+    /// (`RecordAccumulator.partitionReady` builds queue sizes from its batches map).
+    batched: BTreeSet<PartitionId>,
     /// How many times this producer took a fresh producer id after the broker lost track of
     /// its sequence numbers (KIP-360's epoch bump, modelled as a new id).
     id_generation: u64,
@@ -200,7 +273,15 @@ impl Producer {
         workload: Workload,
         seed: u64,
     ) -> Producer {
-        let partitioner = Partitioner::new(config.unkeyed);
+        // The partitioner's draws come from stream 1 of the producer's seed (the workload's
+        // keys use stream 0), so neither shifts the other.
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(1);
+        let partitioner = Partitioner::new(config.unkeyed, config.batch_size.max(1), config.adaptive_partitioning, rng);
+        let mut jitter = ChaCha8Rng::seed_from_u64(seed);
+        jitter.set_stream(2);
+        let backoff = ExponentialBackoff::new(config.retry_backoff, config.retry_backoff_max, jitter);
+        let metadata_backoff = config.retry_backoff;
         Producer {
             index,
             config,
@@ -208,7 +289,8 @@ impl Producer {
             bootstrap,
             workload: WorkloadCursor::new(workload, seed),
             partitioner,
-            metadata: MetadataState { stale: true, ..Default::default() },
+            backoff,
+            metadata: MetadataState { stale: true, retry_backoff: metadata_backoff, ..Default::default() },
             next_seq: 0,
             blocked_since: None,
             batches: BTreeMap::new(),
@@ -216,6 +298,7 @@ impl Producer {
             buffered_bytes: 0,
             next_correlation: 0,
             sequences: BTreeMap::new(),
+            batched: BTreeSet::new(),
             id_generation: 0,
         }
     }
@@ -265,13 +348,51 @@ impl Producer {
         (id, key, value)
     }
 
+    /// What the partitioner sees of the topic: partitions with a leader and, once every
+    /// partition has had a batch, the batches queued per available partition.
+    fn view(&self) -> Option<PartitionView> {
+        let image = self.metadata.image.as_ref()?;
+        let partitions = self.partitions()?;
+        let tps = image.partitions_of(&self.topic);
+        let available: Vec<PartitionId> = tps
+            .iter()
+            .filter(|tp| image.partition(tp).is_some_and(|p| p.leader.is_some()))
+            .map(|tp| tp.partition)
+            .collect();
+        let queue_sizes = (self.batched.len() as u32 >= partitions).then(|| {
+            available
+                .iter()
+                .map(|p| {
+                    self.batches
+                        .get(&TopicPartition { topic: self.topic.clone(), partition: *p })
+                        .map_or(0, |q| q.len())
+                })
+                .collect()
+        });
+        Some(PartitionView { partitions, available, queue_sizes })
+    }
+
+    /// Whether every batch queued for `partition` is full: `RecordAccumulator.allBatchesFull`
+    /// (an empty queue counts as full; only the last batch can still be filling).
+    fn all_batches_full(&self, partition: PartitionId) -> bool {
+        let tp = TopicPartition { topic: self.topic.clone(), partition };
+        self.batches.get(&tp).and_then(|q| q.back()).is_none_or(|b| b.bytes >= self.config.batch_size)
+    }
+
     fn accumulate(&mut self, now: SimTime) -> Output {
         let (id, key, value) = self.next_record();
-        let partitions = self.partitions().expect("generate checked the topic's metadata");
-        let partition = self.partitioner.choose(key.as_deref(), partitions);
+        let view = self.view().expect("generate checked the topic's metadata");
+        if let (None, Some(current)) = (&key, self.partitioner.sticky_partition()) {
+            // `RecordAccumulator.partitionChanged`: a switch held back while a batch was
+            // filling happens once the queue's batches are all full (or sent).
+            let full = self.all_batches_full(current);
+            self.partitioner.on_appended(current, 0, full, &view);
+        }
+        let partition = self.partitioner.choose(key.as_deref(), &view);
         let tp = TopicPartition { topic: self.topic.clone(), partition };
         let record = NewRecord { id, key: key.clone(), value: value.clone(), timestamp: now };
         let size = record.size_bytes();
+        self.batched.insert(partition);
         let queue = self.batches.entry(tp.clone()).or_default();
         let fits = queue.back().is_some_and(|b| b.attempts == 0 && b.bytes + size <= self.config.batch_size);
         if !fits {
@@ -288,6 +409,10 @@ impl Producer {
         batch.records.push(record);
         batch.bytes += size;
         self.buffered_bytes += size;
+        if key.is_none() {
+            let full = self.all_batches_full(partition);
+            self.partitioner.on_appended(partition, size, full, &view);
+        }
         Output::Emit(Event::Sent { id, tp, key, value })
     }
 
@@ -308,15 +433,25 @@ impl Producer {
         out
     }
 
-    /// Time out requests that got no answer within `request.timeout.ms`.
+    /// Time out requests that got no answer within `request.timeout.ms`. Like Kafka's
+    /// `NetworkClient.handleTimedOutRequests`, a timeout closes the connection to that node:
+    /// every request in flight on it fails as timed out (`processTimeoutDisconnection`), the
+    /// metadata is refreshed from another node (`handleServerDisconnect`), and the retry
+    /// connects afresh — to the new leader if the refresh already names one.
     fn time_out_requests(&mut self, now: SimTime) -> Vec<Output> {
-        let due: Vec<CorrelationId> =
-            self.in_flight.iter().filter(|(_, f)| f.deadline <= now).map(|(c, _)| *c).collect();
+        let nodes: BTreeSet<NodeName> =
+            self.in_flight.values().filter(|f| f.deadline <= now).map(|f| f.broker.clone()).collect();
         let mut out = Vec::new();
-        for c in due {
-            let f = self.in_flight.remove(&c).expect("due requests are in flight");
-            out.push(Output::Emit(Event::RequestTimedOut { peer: f.broker.clone() }));
-            out.extend(self.failed_attempt(now, f, ErrorCode::RequestTimedOut));
+        for node in nodes {
+            self.metadata.on_disconnect(now, &node);
+            out.push(Output::Disconnect { peer: node.clone() });
+            let on_it: Vec<CorrelationId> =
+                self.in_flight.iter().filter(|(_, f)| f.broker == node).map(|(c, _)| *c).collect();
+            for c in on_it {
+                let f = self.in_flight.remove(&c).expect("listed as in flight");
+                out.push(Output::Emit(Event::RequestTimedOut { peer: f.broker.clone() }));
+                out.extend(self.failed_attempt(now, f, ErrorCode::RequestTimedOut));
+            }
         }
         out
     }
@@ -354,7 +489,6 @@ impl Producer {
 
     fn send_batch(&mut self, now: SimTime, tp: TopicPartition, mut batch: Batch, broker: NodeName) -> Vec<Output> {
         let correlation = self.correlation();
-        self.partitioner.on_batch_sent(tp.partition);
         let idempotence = if self.config.idempotence {
             let next = self.sequences.entry(tp.clone()).or_insert(0);
             let base_sequence = *batch.sequence.get_or_insert_with(|| {
@@ -415,7 +549,8 @@ impl Producer {
         }
         if will_retry {
             batch.attempts += 1;
-            batch.retry_at = now.plus(self.config.retry_backoff);
+            // `RecordAccumulator.shouldBackoff`: wait `retryBackoff.backoff(attempts - 1)`.
+            batch.retry_at = now.plus(self.backoff.backoff(batch.attempts - 1));
             let queue = self.batches.entry(f.tp).or_default();
             // Retried batches go back to the head, in sequence order (Kafka's insertInSequenceOrder),
             // so an idempotent producer resends them in the order the broker expects.
@@ -445,7 +580,7 @@ impl Producer {
     }
 
     fn on_disconnect(&mut self, now: SimTime, peer: &NodeName) -> Vec<Output> {
-        self.metadata.on_disconnect(peer);
+        self.metadata.on_disconnect(now, peer);
         let lost: Vec<CorrelationId> =
             self.in_flight.iter().filter(|(_, f)| f.broker == *peer).map(|(c, _)| *c).collect();
         let mut out = Vec::new();
@@ -492,13 +627,16 @@ impl Producer {
 
     /// The partition a record with `key` would go to, given current metadata (for tests).
     pub fn partition_for(&mut self, key: Option<&[u8]>) -> Option<PartitionId> {
-        let n = self.partitions()?;
-        Some(self.partitioner.choose(key, n))
+        let view = self.view()?;
+        Some(self.partitioner.choose(key, &view))
     }
 }
 
 impl Node for Producer {
     fn step(&mut self, now: SimTime, input: Input) -> Vec<Output> {
+        if let Input::Response { from, .. } = &input {
+            self.metadata.on_answer(from);
+        }
         let mut out = match input {
             Input::Tick => Vec::new(),
             Input::Response { correlation, response: Response::Produce(r), .. } => {
@@ -534,5 +672,130 @@ impl Node for Producer {
         out.extend(self.drain(now));
         self.check_invariants();
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::workload::{KeySource, ValueSource};
+    use crate::protocol::metadata::{PartitionMetadata, TopicMetadata};
+    use crate::types::{BrokerId, LeaderEpoch};
+
+    fn config(acks: Acks) -> ProducerConfig {
+        ProducerConfig {
+            acks,
+            linger: SimDuration::ZERO,
+            batch_size: 16_384,
+            max_in_flight: 5,
+            retries: 10,
+            retry_backoff: SimDuration::from_millis(100),
+            retry_backoff_max: SimDuration::from_millis(100),
+            request_timeout: SimDuration::from_millis(1_000),
+            delivery_timeout: SimDuration::from_millis(120_000),
+            buffer_memory: 1 << 25,
+            max_block: SimDuration::from_millis(60_000),
+            metadata_max_age: SimDuration::from_millis(300_000),
+            unkeyed: UnkeyedStrategy::Sticky,
+            adaptive_partitioning: true,
+            idempotence: false,
+        }
+    }
+
+    fn node(b: u32) -> NodeName {
+        NodeName::broker(BrokerId(b))
+    }
+
+    /// Three brokers; topic `t` has one partition led by `leader`.
+    fn image(leader: u32) -> MetadataImage {
+        let mut image = MetadataImage { version: leader as u64, ..Default::default() };
+        for b in 1..=3 {
+            image.brokers.insert(BrokerId(b), node(b));
+        }
+        let p = PartitionMetadata {
+            leader: Some(BrokerId(leader)),
+            leader_epoch: LeaderEpoch(leader),
+            replicas: (1..=3).map(BrokerId).collect(),
+            isr: (1..=3).map(BrokerId).collect(),
+            partition_epoch: 0,
+        };
+        image.topics.insert(TopicName::new("t"), TopicMetadata { partitions: vec![p], config: BTreeMap::new() });
+        image
+    }
+
+    /// A producer of one record at 10 ms that got metadata naming broker 1 leader at 11 ms,
+    /// and what it did then (it sent the record).
+    fn producer(acks: Acks) -> (Producer, Vec<Output>) {
+        let workload = Workload {
+            start: SimTime::from_millis(10),
+            interval: SimDuration::from_millis(1_000),
+            count: Some(1),
+            values: ValueSource::Template("{n}".into()),
+            value_bytes: None,
+            keys: KeySource::None,
+        };
+        let mut p = Producer::new(0, config(acks), TopicName::new("t"), vec![node(1), node(2), node(3)], workload, 7);
+        let out = p.step(SimTime::from_millis(10), Input::Tick);
+        let correlation = metadata_request(&out).expect("a new producer asks for metadata").1;
+        let answer = Input::Response { from: node(1), correlation, response: Response::Metadata(image(1)) };
+        let sent = p.step(SimTime::from_millis(11), answer);
+        (p, sent)
+    }
+
+    fn metadata_request(out: &[Output]) -> Option<(NodeName, CorrelationId)> {
+        out.iter().find_map(|o| match o {
+            Output::Send { to, correlation, request: Request::Metadata { .. } } => Some((to.clone(), *correlation)),
+            _ => None,
+        })
+    }
+
+    fn produce_to(out: &[Output]) -> Option<NodeName> {
+        out.iter().find_map(|o| match o {
+            Output::Send { to, request: Request::Produce(_), .. } => Some(to.clone()),
+            _ => None,
+        })
+    }
+
+    /// `NetworkClient.handleTimedOutRequests` + `leastLoadedNode`: a produce that times out
+    /// closes the connection to its broker, the metadata refresh goes to another broker (not
+    /// the dead leader, which would cost another timeout), and the retry goes to the leader
+    /// that refresh names.
+    #[test]
+    fn a_timeout_refreshes_metadata_elsewhere_and_retries_at_the_new_leader() {
+        let (mut p, sent) = producer(Acks::All);
+        assert_eq!(produce_to(&sent), Some(node(1)));
+        let out = p.step(SimTime::from_millis(1_011), Input::Tick);
+        assert!(out.contains(&Output::Disconnect { peer: node(1) }), "a timeout closes the connection: {out:?}");
+        let out = p.step(SimTime::from_millis(1_012), Input::Tick);
+        let (to, correlation) = metadata_request(&out).expect("a timeout asks for fresh metadata");
+        assert_ne!(to, node(1), "the refresh must not ask the broker that just timed out");
+        let answer = Input::Response { from: to, correlation, response: Response::Metadata(image(2)) };
+        p.step(SimTime::from_millis(1_014), answer);
+        let out = p.step(SimTime::from_millis(1_111), Input::Tick);
+        assert_eq!(produce_to(&out), Some(node(2)), "the retry goes to the elected leader");
+    }
+
+    /// Every request on a connection that timed out fails with it (`processTimeoutDisconnection`).
+    #[test]
+    fn a_timeout_fails_every_request_on_that_connection() {
+        let (mut p, _) = producer(Acks::All);
+        p.enqueue(None, bytes::Bytes::from_static(b"second"));
+        p.step(SimTime::from_millis(500), Input::Tick);
+        assert_eq!(p.in_flight_to(&node(1)), 2);
+        p.step(SimTime::from_millis(1_011), Input::Tick);
+        assert_eq!(p.in_flight_to(&node(1)), 0, "the younger request fails with the older one");
+    }
+
+    /// `acks=0` hears of an error only as a closed connection; it must then refresh metadata
+    /// (`handleServerDisconnect`: `metadata.requestUpdate()`), though nothing was in flight.
+    #[test]
+    fn acks_zero_refreshes_metadata_when_the_broker_closes_the_connection() {
+        let (mut p, sent) = producer(Acks::None);
+        assert_eq!(produce_to(&sent), Some(node(1)));
+        let quiet = p.step(SimTime::from_millis(111), Input::Tick);
+        assert_eq!(metadata_request(&quiet), None);
+        let out = p.step(SimTime::from_millis(200), Input::Disconnected { peer: node(1) });
+        let (to, _) = metadata_request(&out).expect("a closed connection asks for fresh metadata");
+        assert_ne!(to, node(1));
     }
 }

@@ -343,6 +343,33 @@ mod tests {
         assert_eq!(c.group(&GroupId(G.into())).expect("exists").state, crate::group::state::GroupState::Stable);
     }
 
+    /// `tryCompleteInitialRebalanceElseSchedule` (`InitialDelayedJoin`): a member joining
+    /// during the initial delay extends it by another delay counted from the expiry (3 s to
+    /// 6 s here), not from the join (which would end at 5 s).
+    #[test]
+    fn the_initial_delay_extends_in_steps_from_its_expiry() {
+        let mut c = coordinator();
+        c.step(at(0), CoordinatorInput::Request(to(1), join(None, "c1")));
+        c.step(at(2000), CoordinatorInput::Request(to(2), join(None, "c2")));
+        assert!(replies(&c.step(at(3001), CoordinatorInput::Tick)).is_empty(), "extended at 3 s");
+        assert!(replies(&c.step(at(5500), CoordinatorInput::Tick)).is_empty(), "still in the second step");
+        let out = c.step(at(6000), CoordinatorInput::Tick);
+        assert_eq!(replies(&out).len(), 2, "both joins answered when the second step expires: {out:?}");
+    }
+
+    /// `GroupMetadataManager.classicGroupJoin`: a session timeout outside
+    /// group.min/max.session.timeout.ms is refused with INVALID_SESSION_TIMEOUT (26).
+    #[test]
+    fn an_out_of_range_session_timeout_is_refused() {
+        let mut c = coordinator();
+        for ms in [1_000, 120_000] {
+            let GroupRequest::Join(mut j) = join(None, "c1") else { unreachable!() };
+            j.session_timeout = SimDuration::from_millis(ms);
+            let out = c.step(at(0), CoordinatorInput::Request(to(1), GroupRequest::Join(j)));
+            assert_eq!(replies(&out), vec![(to(1), GroupResponse::Join(Err(ErrorCode::InvalidSessionTimeout)))]);
+        }
+    }
+
     #[test]
     fn a_joining_member_makes_heartbeats_answer_rebalance_in_progress() {
         let mut c = coordinator();

@@ -109,8 +109,24 @@ pub struct Group {
     pub next_member: u64,
     /// When the current join phase must end.
     rebalance_deadline: SimTime,
-    /// When the initial join delay started, while a new group waits for more members.
-    initial_delay_from: Option<SimTime>,
+    /// The initial join delay, while a new group waits for more members.
+    initial_delay: Option<InitialDelay>,
+}
+
+/// Kafka's initial rebalance delay (`InitialDelayedJoin`, in the new coordinator
+/// `GroupMetadataManager.tryCompleteInitialRebalanceElseSchedule`): a new group waits
+/// `group.initial.rebalance.delay.ms`; when that expires and a member joined meanwhile, it
+/// waits another step, until the rebalance timeout is used up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct InitialDelay {
+    /// `group.initial.rebalance.delay.ms`.
+    configured: SimDuration,
+    /// The step now running.
+    delay: SimDuration,
+    /// What is left of the rebalance timeout after this step.
+    remaining: SimDuration,
+    /// Whether a member joined during this step (`ClassicGroup.newMemberAdded`).
+    new_member_added: bool,
 }
 
 impl Group {
@@ -126,7 +142,7 @@ impl Group {
             committed: BTreeMap::new(),
             next_member: 1,
             rebalance_deadline: SimTime::ZERO,
-            initial_delay_from: None,
+            initial_delay: None,
         }
     }
 
@@ -144,8 +160,10 @@ impl Group {
     /// Handle `JoinGroup`.
     pub fn join(&mut self, now: SimTime, config: &GroupConfig, reply: ReplyTo, req: JoinGroup) -> Vec<GroupAction> {
         let fail = |e| vec![GroupAction::Reply(reply, GroupResponse::Join(Err(e)))];
+        // `GroupMetadataManager.classicGroupJoin`: a session timeout outside
+        // group.min/max.session.timeout.ms is refused with INVALID_SESSION_TIMEOUT.
         if req.session_timeout < config.min_session_timeout || req.session_timeout > config.max_session_timeout {
-            return fail(ErrorCode::InvalidConfig);
+            return fail(ErrorCode::InvalidSessionTimeout);
         }
         if !self.supports_some(&req) {
             return fail(ErrorCode::InconsistentGroupProtocol);
@@ -199,17 +217,19 @@ impl Group {
             self.members.values().map(|m| m.stored.rebalance_timeout).max().unwrap_or(SimDuration::ZERO);
         match self.state {
             GroupState::PreparingRebalance => {
-                if let (Some(from), true) = (self.initial_delay_from, new_member) {
-                    // Kafka's InitialDelayedJoin: each new member buys another delay, up to
-                    // the rebalance timeout.
-                    let cap = from.plus(max_rebalance);
-                    self.rebalance_deadline = now.plus(config.initial_rebalance_delay).min(cap);
+                if let (Some(d), true) = (self.initial_delay.as_mut(), new_member) {
+                    // A member joined during the initial delay: when the step expires, the
+                    // delay extends by another (see `try_complete_join`).
+                    d.new_member_added = true;
                 }
                 return out;
             }
             GroupState::Empty => {
-                self.initial_delay_from = Some(now);
-                self.rebalance_deadline = now.plus(config.initial_rebalance_delay.min(max_rebalance));
+                let configured = config.initial_rebalance_delay;
+                let remaining = SimDuration(max_rebalance.0.saturating_sub(configured.0));
+                self.initial_delay =
+                    Some(InitialDelay { configured, delay: configured, remaining, new_member_added: false });
+                self.rebalance_deadline = now.plus(configured);
             }
             GroupState::CompletingRebalance => {
                 out.extend(self.fail_parked_syncs(ErrorCode::RebalanceInProgress));
@@ -242,9 +262,22 @@ impl Group {
         if self.state != GroupState::PreparingRebalance {
             return Vec::new();
         }
+        if let Some(d) = self.initial_delay {
+            if now < self.rebalance_deadline {
+                return Vec::new();
+            }
+            if d.new_member_added && d.remaining > SimDuration::ZERO {
+                // `tryCompleteInitialRebalanceElseSchedule`: extend from the expiry by
+                // min(configured, remaining); what remains shrinks by the step just over.
+                let next = SimDuration(d.configured.0.min(d.remaining.0));
+                let remaining = SimDuration(d.remaining.0.saturating_sub(d.delay.0));
+                self.initial_delay = Some(InitialDelay { delay: next, remaining, new_member_added: false, ..d });
+                self.rebalance_deadline = self.rebalance_deadline.plus(next);
+                return self.try_complete_join(now);
+            }
+        }
         let all_joined = self.members.values().all(|m| m.join_waiting.is_some());
-        let delay_over = self.initial_delay_from.is_none() || now >= self.rebalance_deadline;
-        if !(all_joined && delay_over) && now < self.rebalance_deadline {
+        if !all_joined && now < self.rebalance_deadline {
             return Vec::new();
         }
         let mut out = Vec::new();
@@ -253,7 +286,7 @@ impl Group {
         for id in late {
             out.extend(self.remove(&id, "did not rejoin within the rebalance timeout (max.poll.interval.ms)"));
         }
-        self.initial_delay_from = None;
+        self.initial_delay = None;
         self.generation = Generation(self.generation.0 + 1);
         if self.members.is_empty() {
             out.extend(self.become_empty());

@@ -67,6 +67,9 @@ pub enum ErrorCode {
     InconsistentGroupProtocol,
     /// The coordinator does not know this member (it was evicted or left).
     UnknownMemberId,
+    /// `session.timeout.ms` is outside the broker's `group.min.session.timeout.ms` ..
+    /// `group.max.session.timeout.ms` (Kafka's `INVALID_SESSION_TIMEOUT`, not retriable).
+    InvalidSessionTimeout,
     /// The group is rebalancing: rejoin.
     RebalanceInProgress,
     /// Not a Kafka code: a commit was rejected because the member is no longer part of the
@@ -117,6 +120,7 @@ impl ErrorCode {
             ErrorCode::IllegalGeneration => 22,
             ErrorCode::InconsistentGroupProtocol => 23,
             ErrorCode::UnknownMemberId => 25,
+            ErrorCode::InvalidSessionTimeout => 26,
             ErrorCode::RebalanceInProgress => 27,
             ErrorCode::DeliveryTimeout
             | ErrorCode::BufferExhausted
@@ -164,6 +168,7 @@ mod tests {
         assert_eq!(ErrorCode::InvalidUpdateVersion.code(), 95);
         assert_eq!(ErrorCode::IneligibleReplica.code(), 107);
         assert_eq!(ErrorCode::NotEnoughReplicasAfterAppend.code(), 20);
+        assert_eq!(ErrorCode::InvalidSessionTimeout.code(), 26);
         assert_eq!(ErrorCode::InvalidReplicationFactor.to_string(), "InvalidReplicationFactor");
     }
 }

@@ -59,6 +59,9 @@ pub fn render(scenario: &Scenario, trace: &Trace) -> String {
             Event::ConsumerError { tp, error } => {
                 let _ = writeln!(out, "{prefix}: {tp}: error {error}");
             }
+            Event::ConsumerFailed { group, error } => {
+                let _ = writeln!(out, "{prefix}: group {group}: fatal error {error}: the consumer stopped");
+            }
             Event::SendFailed { ids, error } => {
                 let _ = writeln!(out, "{prefix}: send failed for {} record(s): {error}", ids.len());
             }

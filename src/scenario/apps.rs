@@ -5,7 +5,6 @@
 //! between, not Kafka itself; the checks are the same kind (every name resolves, every
 //! duration parses, errors point at the span).
 
-use super::config;
 use super::file::{ConsumerFile, OrderServiceFile, ServiceFile};
 use super::model::{CallSpec, NotifySpec, OrderServiceSpec, ServiceSpec};
 use super::validate::{check_topic_known, rate_interval_us, Ctx, Res};
@@ -126,7 +125,7 @@ fn notify(
             }
             Ok(NotifySpec::Topic {
                 topic: check_topic_known(cx, topic, known, auto_create)?,
-                config: cx.config(config::PRODUCER_KEYS, "producer", &r.config)?,
+                config: cx.producer_config(&r.config)?,
             })
         }
     }

@@ -132,6 +132,7 @@ pub const PRODUCER_KEYS: &[KeySpec] = &[
     int("max.in.flight.requests.per.connection", 1, 1000, "5"),
     int("retries", 0, i32::MAX as i64, "2147483647"),
     int("retry.backoff.ms", 0, MAX, "100"),
+    int("retry.backoff.max.ms", 0, MAX, "1000"),
     int("request.timeout.ms", 1, MAX, "30000"),
     int("delivery.timeout.ms", 1, MAX, "120000"),
     int("buffer.memory", 1, MAX, "33554432"),
@@ -140,6 +141,7 @@ pub const PRODUCER_KEYS: &[KeySpec] = &[
     // `random`: a random available partition per keyless record, kafka-python's
     // DefaultPartitioner (the `kafka-python-2.0` client profile's default, see profile.rs).
     choice("partitioner.class", &["sticky", "round-robin", "random"], "sticky"),
+    boolean("partitioner.adaptive.partitioning.enable", "true"),
     boolean("enable.idempotence", "true"),
 ];
 
@@ -331,6 +333,56 @@ pub fn no_effect_reason(keys: &[KeySpec], key: &str) -> Option<&'static str> {
     })
 }
 
+/// Why a producer's settings rule out idempotence, if they do: Kafka's
+/// `ProducerConfig.postProcessAndValidateIdempotenceConfigs` needs `retries` > 0, `acks=all`
+/// and `max.in.flight.requests.per.connection` <= 5 (the broker keeps the last five batches'
+/// sequence numbers per producer). Checked only when idempotence is on; the caller decides
+/// whether that is an error (set explicitly) or a silent disable (only defaulted).
+pub fn idempotence_conflict(c: &Config) -> Option<(&'static str, String)> {
+    if !c.bool("enable.idempotence") {
+        return None;
+    }
+    if c.uint("retries") == 0 {
+        return Some(("retries", "Must set retries to non-zero when using the idempotent producer".into()));
+    }
+    let acks = c.text("acks");
+    if acks != "all" && acks != "-1" {
+        let why = format!(
+            "Must set acks to all in order to use the idempotent producer (acks = {acks}). \
+             Otherwise we cannot guarantee idempotence"
+        );
+        return Some(("acks", why));
+    }
+    let in_flight = c.uint("max.in.flight.requests.per.connection");
+    if in_flight > 5 {
+        let why = format!(
+            "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer (it is {in_flight})"
+        );
+        return Some(("max.in.flight.requests.per.connection", why));
+    }
+    None
+}
+
+/// Whether a producer with these settings is idempotent: on unless disabled, or silently off
+/// when it was only defaulted and another setting conflicts (Kafka logs "Idempotence will be
+/// disabled because ..."). An explicit conflict never gets here: validation refused it.
+pub fn idempotence_enabled(c: &Config) -> bool {
+    c.bool("enable.idempotence") && idempotence_conflict(c).is_none()
+}
+
+/// Why a consumer's group timing cannot work, if it cannot: the Java client's `Heartbeat`
+/// constructor refuses `heartbeat.interval.ms >= session.timeout.ms` ("Heartbeat must be set
+/// lower than the session timeout").
+pub fn heartbeat_conflict(c: &Config) -> Option<String> {
+    let (hb, session) = (c.uint("heartbeat.interval.ms"), c.uint("session.timeout.ms"));
+    (hb >= session).then(|| {
+        format!(
+            "heartbeat.interval.ms ({hb}) must be lower than session.timeout.ms ({session}): \
+             the Java client refuses it (\"Heartbeat must be set lower than the session timeout\")"
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,5 +405,33 @@ mod tests {
         assert_eq!(c.text("auto.offset.reset"), "latest");
         assert_eq!(c.uint("fetch.max.wait.ms"), 500);
         assert!(!c.is_set("fetch.max.wait.ms"));
+    }
+
+    fn producer(set: &[(&str, &str)]) -> Config {
+        Config::with_defaults(PRODUCER_KEYS, set.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    /// `ProducerConfig.postProcessAndValidateIdempotenceConfigs`: a conflict disables a
+    /// defaulted idempotence and names the key that conflicts.
+    #[test]
+    fn idempotence_conflicts_follow_the_java_client() {
+        assert!(idempotence_enabled(&producer(&[])));
+        assert!(!idempotence_enabled(&producer(&[("acks", "1")])));
+        assert_eq!(idempotence_conflict(&producer(&[("acks", "1")])).unwrap().0, "acks");
+        let c = producer(&[("max.in.flight.requests.per.connection", "6")]);
+        assert_eq!(idempotence_conflict(&c).unwrap().0, "max.in.flight.requests.per.connection");
+        assert_eq!(idempotence_conflict(&producer(&[("retries", "0")])).unwrap().0, "retries");
+        assert!(idempotence_conflict(&producer(&[("acks", "1"), ("enable.idempotence", "false")])).is_none());
+        assert!(idempotence_enabled(&producer(&[("max.in.flight.requests.per.connection", "5")])));
+    }
+
+    #[test]
+    fn heartbeat_must_be_below_the_session_timeout() {
+        let c = |hb: &str, s: &str| {
+            let set = [("heartbeat.interval.ms", hb), ("session.timeout.ms", s)];
+            Config::with_defaults(CONSUMER_KEYS, set.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        };
+        assert!(heartbeat_conflict(&c("3000", "45000")).is_none());
+        assert!(heartbeat_conflict(&c("10000", "10000")).is_some());
     }
 }

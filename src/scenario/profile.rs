@@ -125,7 +125,6 @@ pub const KAFKA_PYTHON_CONSUMER: &[ProfileDefault] = &[
     d("max.partition.fetch.bytes", "1048576", "kafka/consumer/group.py:261"),
     d("request.timeout.ms", "305000", "kafka/consumer/group.py:262"),
     d("retry.backoff.ms", "100", "kafka/consumer/group.py:263"),
-    d("retry.backoff.max.ms", "100", "kafka/consumer/group.py:263 (no retry_backoff_max_ms)"),
     d("auto.offset.reset", "latest", "kafka/consumer/group.py:267"),
     d("enable.auto.commit", "true", "kafka/consumer/group.py:268"),
     d("auto.commit.interval.ms", "5000", "kafka/consumer/group.py:269"),
@@ -147,13 +146,6 @@ const KAFKA_PYTHON_PRODUCER_MISSING: &[(&str, &str)] = &[
          (RecordAccumulator.abort_expired_batches), modelled as linger.ms + request.timeout.ms",
     ),
 ];
-
-/// Keys the producer and consumer tables in `config.rs` do not declare yet, which a profile
-/// may still name: their entries are skipped until the key exists. `retry.backoff.max.ms`
-/// (KIP-580) arrives with the exponential backoff of the client work.
-/// TODO(integrator): once `retry.backoff.max.ms` is in PRODUCER_KEYS/CONSUMER_KEYS, drop it
-/// from here; the test `every_profile_key_is_a_known_key` then holds it to the tables.
-pub const PENDING_KEYS: &[&str] = &["retry.backoff.max.ms"];
 
 impl ClientProfile {
     /// Every profile, the default first.
@@ -329,7 +321,7 @@ mod tests {
                         let checked = super::super::config::validate(keys, "x", d.key, &value);
                         assert!(checked.is_ok(), "{} = {}: {checked:?} (kind {:?})", d.key, d.value, spec.kind);
                     }
-                    None => assert!(PENDING_KEYS.contains(&d.key), "profile key `{}` is in no table", d.key),
+                    None => panic!("profile key `{}` is in no table", d.key),
                 }
             }
         }

@@ -108,6 +108,24 @@ impl Ctx<'_> {
         Ok(Config::with_profile(keys, defaults, checked))
     }
 
+    /// A producer's config, with Kafka's idempotence rules: an explicit
+    /// `enable.idempotence = true` that another setting contradicts is an error at that
+    /// setting (`ProducerConfig.postProcessAndValidateIdempotenceConfigs` throws a
+    /// `ConfigException`); a defaulted one is silently turned off later
+    /// ([`config::idempotence_enabled`]).
+    pub(super) fn producer_config(
+        &self,
+        client: ClientProfile,
+        set: &BTreeMap<String, Spanned<toml::Value>>,
+    ) -> Res<Config> {
+        let c = self.client_config(Scope::Producer, client, set)?;
+        if let (true, Some((key, why))) = (c.is_set("enable.idempotence"), config::idempotence_conflict(&c)) {
+            let span = set.get(key).or_else(|| set.get("enable.idempotence")).map(|v| v.span()).unwrap_or(0..0);
+            return self.err(span, format!("{why} (enable.idempotence = true is set explicitly)"));
+        }
+        Ok(c)
+    }
+
     pub(super) fn topic_name(&self, s: &Spanned<String>) -> Res<TopicName> {
         let name = s.get_ref();
         let legal = !name.is_empty()
@@ -719,7 +737,7 @@ fn producer(cx: &Ctx, p: &Spanned<ProducerFile>, known: &BTreeSet<TopicName>, au
         keys,
         print: r.print,
         client,
-        config: cx.client_config(Scope::Producer, client, &r.config)?,
+        config: cx.producer_config(client, &r.config)?,
     })
 }
 
@@ -792,8 +810,26 @@ fn consumer(cx: &Ctx, c: &Spanned<ConsumerFile>, known: &BTreeSet<TopicName>, au
         print: print_format(cx, r.print.as_ref())?,
         call: None,
         client,
-        config: cx.client_config(Scope::Consumer, client, &r.config)?,
+        config: consumer_config(cx, c, client, &r.config)?,
     })
+}
+
+/// A consumer's config, refusing group timings the Java client refuses
+/// ([`config::heartbeat_conflict`]), at the consumer's heartbeat or session key.
+fn consumer_config(
+    cx: &Ctx,
+    c: &Spanned<ConsumerFile>,
+    client: ClientProfile,
+    set: &BTreeMap<String, Spanned<toml::Value>>,
+) -> Res<Config> {
+    let config = cx.client_config(Scope::Consumer, client, set)?;
+    let in_group = c.get_ref().group.is_some();
+    if let Some(why) = config::heartbeat_conflict(&config).filter(|_| in_group) {
+        let at = set.get("heartbeat.interval.ms").or_else(|| set.get("session.timeout.ms"));
+        let name = c.get_ref().name.get_ref();
+        return cx.err(at.map(|v| v.span()).unwrap_or(c.span()), format!("consumer `{name}`: {why}"));
+    }
+    Ok(config)
 }
 
 /// A group needs `__consumer_offsets`, which needs `offsets.topic.replication.factor` brokers:
@@ -891,4 +927,46 @@ fn expect(cx: &Ctx, raw: Option<&Spanned<ExpectFile>>, known: &BTreeSet<TopicNam
         orders_failed_min: r.orders_failed_min.clone(),
         order_latency_p99_ms_max: r.order_latency_p99_ms_max.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    fn parse(body: &str) -> Result<super::Scenario, super::ScenarioError> {
+        let text = format!("name = \"t\"\ndescription = \"d\"\nduration = \"1s\"\n[[topics]]\nname = \"t\"\n{body}");
+        super::super::parse(&text, "test.toml", Path::new("test.toml"))
+    }
+
+    /// `ProducerConfig.postProcessAndValidateIdempotenceConfigs`: explicit idempotence with
+    /// acks=1 is a ConfigException, at the conflicting key's line; defaulted, it is dropped.
+    #[test]
+    fn explicit_idempotence_with_acks_1_is_an_error_at_its_line() {
+        let p = "[[producers]]\nname = \"p\"\ntopic = \"t\"\n";
+        let err = parse(&format!("{p}config = {{ \"acks\" = \"1\", \"enable.idempotence\" = true }}\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("test.toml:9:"), "{err}");
+        assert!(err.contains("Must set acks to all"), "{err}");
+        let s = parse(&format!("{p}config = {{ \"acks\" = \"1\" }}\n")).expect("a defaulted conflict is not an error");
+        assert!(!crate::scenario::config::idempotence_enabled(&s.producers[0].config));
+        let err = parse(&format!(
+            "{p}config = {{ \"max.in.flight.requests.per.connection\" = 6, \"enable.idempotence\" = true }}\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("at most 5"), "{err}");
+    }
+
+    /// The Java client's `Heartbeat`: heartbeat.interval.ms must be below session.timeout.ms.
+    #[test]
+    fn heartbeat_at_or_above_the_session_timeout_is_an_error_naming_the_consumer() {
+        let c = "[[consumers]]\nname = \"c\"\ngroup = \"g\"\ntopics = [\"t\"]\n";
+        let err =
+            parse(&format!("{c}config = {{ \"session.timeout.ms\" = 6000, \"heartbeat.interval.ms\" = 6000 }}\n"))
+                .unwrap_err()
+                .to_string();
+        assert!(err.starts_with("test.toml:10:"), "{err}");
+        assert!(err.contains("consumer `c`") && err.contains("heartbeat.interval.ms (6000)"), "{err}");
+    }
 }

@@ -188,6 +188,7 @@ fn producer_config(c: &Config) -> ProducerConfig {
         max_in_flight: c.uint("max.in.flight.requests.per.connection") as u32,
         retries: c.uint("retries") as u32,
         retry_backoff: ms(c, "retry.backoff.ms"),
+        retry_backoff_max: ms(c, "retry.backoff.max.ms"),
         request_timeout: ms(c, "request.timeout.ms"),
         delivery_timeout: ms(c, "delivery.timeout.ms"),
         buffer_memory: c.uint("buffer.memory"),
@@ -197,16 +198,14 @@ fn producer_config(c: &Config) -> ProducerConfig {
             "round-robin" => UnkeyedStrategy::RoundRobin,
             // `random` is kafka-python 2.0.2's DefaultPartitioner (a random available partition
             // per keyless record), the `kafka-python-2.0` profile's default.
-            // TODO(integrator): map it to the client work's per-record random strategy
-            // (`UnkeyedStrategy::RandomPerRecord`) once that lands; until then it spreads
-            // records one partition at a time, the closest strategy this tree has.
-            "random" => UnkeyedStrategy::RoundRobin,
+            "random" => UnkeyedStrategy::RandomPerRecord,
             _ => UnkeyedStrategy::Sticky,
         },
-        // Kafka 3.x: idempotence is on by default, but only takes effect with acks=all unless
-        // the scenario asked for it explicitly.
-        idempotence: c.bool("enable.idempotence")
-            && (c.is_set("enable.idempotence") || c.text("acks") == "all" || c.text("acks") == "-1"),
+        adaptive_partitioning: c.bool("partitioner.adaptive.partitioning.enable"),
+        // Kafka 3.x: idempotence is on by default and silently off when a defaulted setting
+        // conflicts (`ProducerConfig.postProcessAndValidateIdempotenceConfigs`); an explicit
+        // conflict was refused when the scenario was validated.
+        idempotence: crate::scenario::config::idempotence_enabled(c),
     }
 }
 

@@ -8,7 +8,9 @@
 //!
 //! turmoil quirks handled here: `connect` to a dead host never returns, so every connect has a
 //! timeout; a broken connection is reported to the core as `Disconnected`; every `select!` is
-//! `biased` so that branch choice never depends on a random number.
+//! `biased` so that branch choice never depends on a random number. Outbound connections are
+//! numbered, so that news of a connection the core already dropped (`Output::Disconnect`)
+//! cannot be mistaken for news of its successor.
 
 use super::framing::{read_message, write_message, ReadError};
 use super::recorder::Recorder;
@@ -33,8 +35,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(3000);
 /// What the helper tasks tell the main loop.
 enum Inbox {
     Accepted(TcpStream),
-    Connected(NodeName, TcpStream),
-    ConnectFailed(NodeName),
+    Connected(NodeName, u64, TcpStream),
+    ConnectFailed(NodeName, u64),
     Message { from: Source, message: Message },
     Closed(Source),
     BadFrame(Source, String),
@@ -44,13 +46,16 @@ enum Inbox {
 #[derive(Clone, Debug)]
 enum Source {
     Inbound(ConnId),
-    Outbound(NodeName),
+    /// The peer and the number of the connection to it.
+    Outbound(NodeName, u64),
 }
 
 /// An outbound connection.
 enum Peer {
     Connecting(Vec<Message>),
-    Connected(OwnedWriteHalf),
+    /// The write half, and the task reading the other half (aborted when the core drops
+    /// the connection: a turmoil socket, and its port, lives until both halves are gone).
+    Connected(OwnedWriteHalf, tokio::task::AbortHandle),
 }
 
 /// Everything a host loop needs besides its core.
@@ -76,8 +81,10 @@ struct Host<N: Node> {
     cfg: HostConfig,
     tx: mpsc::UnboundedSender<Inbox>,
     inbound: BTreeMap<ConnId, OwnedWriteHalf>,
-    outbound: BTreeMap<NodeName, Peer>,
+    /// Each outbound connection with its number.
+    outbound: BTreeMap<NodeName, (u64, Peer)>,
     next_conn: u64,
+    next_outbound: u64,
     finished: bool,
 }
 
@@ -98,8 +105,16 @@ pub async fn run_node<N: Node + 'static>(core: Rc<RefCell<N>>, cfg: HostConfig) 
     }
     cfg.starts.set(cfg.starts.get() + 1);
     let restarted = cfg.starts.get() > 1;
-    let mut host =
-        Host { core, cfg, tx, inbound: BTreeMap::new(), outbound: BTreeMap::new(), next_conn: 0, finished: false };
+    let mut host = Host {
+        core,
+        cfg,
+        tx,
+        inbound: BTreeMap::new(),
+        outbound: BTreeMap::new(),
+        next_conn: 0,
+        next_outbound: 0,
+        finished: false,
+    };
     host.cfg.recorder.record(now(), &host.cfg.name, Event::NodeStarted);
     if restarted {
         let outputs = host.core.borrow_mut().restart(now());
@@ -146,11 +161,11 @@ async fn read_loop(mut reader: turmoil::net::tcp::OwnedReadHalf, source: Source,
     }
 }
 
-async fn connect(peer: NodeName, tx: mpsc::UnboundedSender<Inbox>) {
+async fn connect(peer: NodeName, number: u64, tx: mpsc::UnboundedSender<Inbox>) {
     let attempt = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((peer.as_str(), PORT))).await;
     let item = match attempt {
-        Ok(Ok(stream)) => Inbox::Connected(peer, stream),
-        _ => Inbox::ConnectFailed(peer),
+        Ok(Ok(stream)) => Inbox::Connected(peer, number, stream),
+        _ => Inbox::ConnectFailed(peer, number),
     };
     let _ = tx.send(item);
 }
@@ -186,53 +201,70 @@ impl<N: Node> Host<N> {
                 self.inbound.insert(conn, writer);
                 tokio::task::spawn_local(read_loop(reader, Source::Inbound(conn), self.tx.clone()));
             }
-            Inbox::Connected(peer, stream) => self.on_connected(peer, stream).await,
-            Inbox::ConnectFailed(peer) => self.lose_peer(t, peer).await,
+            Inbox::Connected(peer, number, stream) => self.on_connected(peer, number, stream).await,
+            Inbox::ConnectFailed(peer, number) => self.lose_peer(t, peer, number).await,
             Inbox::Message { from, message } => self.on_message(t, from, message).await,
             Inbox::Closed(Source::Inbound(conn)) => {
                 self.inbound.remove(&conn);
             }
-            Inbox::Closed(Source::Outbound(peer)) => self.lose_peer(t, peer).await,
+            Inbox::Closed(Source::Outbound(peer, number)) => self.lose_peer(t, peer, number).await,
             Inbox::BadFrame(source, error) => {
                 self.cfg.recorder.record(t, &self.cfg.name, Event::BadFrame { error });
                 match source {
                     Source::Inbound(conn) => {
                         self.inbound.remove(&conn);
                     }
-                    Source::Outbound(peer) => self.lose_peer(t, peer).await,
+                    Source::Outbound(peer, number) => self.lose_peer(t, peer, number).await,
                 }
             }
         }
     }
 
-    async fn on_connected(&mut self, peer: NodeName, stream: TcpStream) {
+    fn is_current(&self, peer: &NodeName, number: u64) -> bool {
+        self.outbound.get(peer).is_some_and(|(n, _)| *n == number)
+    }
+
+    async fn on_connected(&mut self, peer: NodeName, number: u64, stream: TcpStream) {
+        if !self.is_current(&peer, number) {
+            return; // the core dropped this connection while it was being set up
+        }
         let (reader, mut writer) = stream.into_split();
-        tokio::task::spawn_local(read_loop(reader, Source::Outbound(peer.clone()), self.tx.clone()));
+        let reading =
+            tokio::task::spawn_local(read_loop(reader, Source::Outbound(peer.clone(), number), self.tx.clone()))
+                .abort_handle();
         let queued = match self.outbound.remove(&peer) {
-            Some(Peer::Connecting(q)) => q,
+            Some((_, Peer::Connecting(q))) => q,
             _ => Vec::new(),
         };
+        self.outbound.insert(peer.clone(), (number, Peer::Connecting(Vec::new())));
         for msg in &queued {
             if write_message(&mut writer, msg).await.is_err() {
-                self.lose_peer(now(), peer).await;
+                self.lose_peer(now(), peer, number).await;
                 return;
             }
         }
-        self.outbound.insert(peer, Peer::Connected(writer));
+        self.outbound.insert(peer, (number, Peer::Connected(writer, reading)));
     }
 
-    async fn lose_peer(&mut self, t: SimTime, peer: NodeName) {
-        if self.outbound.remove(&peer).is_some() {
+    async fn lose_peer(&mut self, t: SimTime, peer: NodeName, number: u64) {
+        if self.is_current(&peer, number) {
+            self.outbound.remove(&peer);
             self.step(t, Input::Disconnected { peer }).await;
         }
     }
 
     async fn on_message(&mut self, t: SimTime, from: Source, message: Message) {
         let input = match (from, message) {
+            (Source::Inbound(conn), Message::Request(..)) if !self.inbound.contains_key(&conn) => {
+                return; // a connection this node closed: what still arrives on it is dropped
+            }
             (Source::Inbound(conn), Message::Request(correlation, request)) => {
                 Input::Request { conn, correlation, request }
             }
-            (Source::Outbound(peer), Message::Response(correlation, response)) => {
+            (Source::Outbound(peer, number), Message::Response(..)) if !self.is_current(&peer, number) => {
+                return; // an answer on a connection the core dropped is never read
+            }
+            (Source::Outbound(peer, _), Message::Response(correlation, response)) => {
                 Input::Response { from: peer, correlation, response }
             }
             (_, _) => {
@@ -258,6 +290,14 @@ impl<N: Node> Host<N> {
                         }
                     }
                 }
+                Output::CloseConnection { conn } => {
+                    self.inbound.remove(&conn);
+                }
+                Output::Disconnect { peer } => {
+                    if let Some((_, Peer::Connected(_, reading))) = self.outbound.remove(&peer) {
+                        reading.abort();
+                    }
+                }
                 Output::Send { to, correlation, request } => {
                     if let Some(more) = self.send(t, to, Message::Request(correlation, request)).await {
                         queue.extend(more);
@@ -270,8 +310,8 @@ impl<N: Node> Host<N> {
     /// Send on an outbound connection, connecting first if needed. Returns the core's reaction
     /// if the connection turned out to be broken.
     async fn send(&mut self, t: SimTime, to: NodeName, msg: Message) -> Option<Vec<Output>> {
-        match self.outbound.get_mut(&to) {
-            Some(Peer::Connected(w)) => {
+        match self.outbound.get_mut(&to).map(|(_, p)| p) {
+            Some(Peer::Connected(w, _)) => {
                 if write_message(w, &msg).await.is_ok() {
                     return None;
                 }
@@ -283,8 +323,10 @@ impl<N: Node> Host<N> {
                 None
             }
             None => {
-                self.outbound.insert(to.clone(), Peer::Connecting(vec![msg]));
-                tokio::task::spawn_local(connect(to, self.tx.clone()));
+                self.next_outbound += 1;
+                let number = self.next_outbound;
+                self.outbound.insert(to.clone(), (number, Peer::Connecting(vec![msg])));
+                tokio::task::spawn_local(connect(to, number, self.tx.clone()));
                 None
             }
         }

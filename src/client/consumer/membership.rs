@@ -350,6 +350,13 @@ impl Consumer {
             Ok(r) => r,
             Err(e) => {
                 match e {
+                    ErrorCode::InvalidSessionTimeout => {
+                        // `AbstractCoordinator.JoinGroupResponseHandler`: a fatal error for
+                        // this consumer; `poll()` throws `InvalidSessionTimeoutException`.
+                        let group = m.settings.group.clone();
+                        self.closed = true;
+                        return vec![Output::Emit(Event::ConsumerFailed { group, error: e })];
+                    }
                     ErrorCode::UnknownMemberId => m.reset(true, "JoinGroup: UnknownMemberId"),
                     ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable => {
                         m.phase = Phase::Unjoined;

@@ -183,6 +183,7 @@ impl Consumer {
         start_from: StartFrom,
         bootstrap: Vec<NodeName>,
     ) -> Consumer {
+        let metadata_backoff = config.retry_backoff;
         Consumer {
             membership: config.group.clone().map(Membership::new),
             policy: config.commit_policy,
@@ -196,7 +197,7 @@ impl Consumer {
             start,
             start_from,
             bootstrap,
-            metadata: MetadataState { stale: true, ..Default::default() },
+            metadata: MetadataState { stale: true, retry_backoff: metadata_backoff, ..Default::default() },
             partitions: BTreeMap::new(),
             pending: BTreeMap::new(),
             next_correlation: 0,
@@ -387,8 +388,11 @@ impl Consumer {
             self.pending.iter().filter(|(_, p)| p.deadline <= now).map(|(c, p)| (*c, p.broker.clone())).collect();
         let mut out = Vec::new();
         for (c, peer) in due {
+            // As in Kafka's fetcher, a fetch that timed out asks for fresh metadata
+            // (`AbstractFetch.handleFetchFailure`, `NetworkClient.handleTimedOutRequests` ->
+            // `handleServerDisconnect`), and the refresh avoids that node.
             self.settle(c, now, self.config.retry_backoff);
-            self.metadata.invalidate();
+            self.metadata.on_disconnect(now, &peer);
             out.push(Output::Emit(Event::RequestTimedOut { peer }));
         }
         let due: Vec<CorrelationId> =
@@ -402,7 +406,7 @@ impl Consumer {
     }
 
     fn on_disconnect(&mut self, now: SimTime, peer: &NodeName) -> Vec<Output> {
-        self.metadata.on_disconnect(peer);
+        self.metadata.on_disconnect(now, peer);
         let lost: Vec<CorrelationId> =
             self.pending.iter().filter(|(_, p)| p.broker == *peer).map(|(c, _)| *c).collect();
         for c in lost {
@@ -428,6 +432,9 @@ impl Node for Consumer {
         self.now = now;
         if self.closed {
             return Vec::new();
+        }
+        if let Input::Response { from, .. } = &input {
+            self.metadata.on_answer(from);
         }
         if self.stop_at.is_some_and(|at| now >= at) {
             self.closed = true;
@@ -480,5 +487,94 @@ impl Node for Consumer {
         *self = Consumer::new(self.config.clone(), self.topics.clone(), now, self.start_from, self.bootstrap.clone())
             .with_stop(stop);
         Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::group::{GroupRequest, GroupResponse};
+    use crate::types::{BrokerId, GroupId};
+
+    fn consumer(session_timeout_ms: u64) -> Consumer {
+        let ms = SimDuration::from_millis;
+        let group = GroupSettings {
+            group: GroupId("g".into()),
+            client_id: "c1".into(),
+            strategies: vec![crate::group::assignor::Strategy::Range],
+            session_timeout: ms(session_timeout_ms),
+            heartbeat_interval: ms(300),
+            max_poll_interval: ms(300_000),
+        };
+        let config = ConsumerConfig {
+            auto_offset_reset: ResetPolicy::Earliest,
+            fetch_min_bytes: 1,
+            fetch_max_wait: ms(500),
+            max_partition_fetch_bytes: 1 << 20,
+            request_timeout: ms(30_000),
+            retry_backoff: ms(100),
+            metadata_max_age: ms(300_000),
+            max_poll_records: 500,
+            processing: SimDuration::ZERO,
+            call: None,
+            commit_policy: CommitPolicy::Auto,
+            commit_sync: false,
+            auto_commit_interval: ms(5_000),
+            group: Some(group),
+        };
+        let broker = NodeName::broker(BrokerId(1));
+        Consumer::new(config, vec![TopicName::new("t")], SimTime::ZERO, StartFrom::Policy, vec![broker])
+    }
+
+    fn image() -> crate::protocol::metadata::MetadataImage {
+        use crate::protocol::metadata::{MetadataImage, PartitionMetadata, TopicMetadata};
+        let mut image = MetadataImage { version: 1, ..Default::default() };
+        image.brokers.insert(BrokerId(1), NodeName::broker(BrokerId(1)));
+        let p = PartitionMetadata {
+            leader: Some(BrokerId(1)),
+            leader_epoch: crate::types::LeaderEpoch(0),
+            replicas: vec![BrokerId(1)],
+            isr: vec![BrokerId(1)],
+            partition_epoch: 0,
+        };
+        image.topics.insert(TopicName::new("t"), TopicMetadata { partitions: vec![p], config: BTreeMap::new() });
+        image
+    }
+
+    /// `AbstractCoordinator.JoinGroupResponseHandler`: INVALID_SESSION_TIMEOUT is fatal for the
+    /// consumer (`poll()` throws); it says so once and does not rejoin forever.
+    #[test]
+    fn an_invalid_session_timeout_stops_the_consumer() {
+        let mut c = consumer(1_000);
+        let broker = NodeName::broker(BrokerId(1));
+        let (mut joins, mut failed) = (0, Vec::new());
+        let mut input = Input::Tick;
+        for t in 0..5_000u64 {
+            let out = c.step(SimTime::from_millis(t), std::mem::replace(&mut input, Input::Tick));
+            for o in out {
+                match o {
+                    Output::Send { correlation, request: Request::Group(GroupRequest::FindCoordinator(_)), .. } => {
+                        let response = Response::Group(GroupResponse::FindCoordinator(Ok(broker.clone())));
+                        input = Input::Response { from: broker.clone(), correlation, response };
+                    }
+                    Output::Send { correlation, request: Request::Group(GroupRequest::Join(_)), .. } => {
+                        joins += 1;
+                        let response = Response::Group(GroupResponse::Join(Err(ErrorCode::InvalidSessionTimeout)));
+                        input = Input::Response { from: broker.clone(), correlation, response };
+                    }
+                    Output::Send { correlation, request: Request::Metadata { .. }, .. } => {
+                        let response = Response::Metadata(image());
+                        input = Input::Response { from: broker.clone(), correlation, response };
+                    }
+                    Output::Emit(e @ Event::ConsumerFailed { .. }) => failed.push(e),
+                    _ => {}
+                }
+            }
+        }
+        assert_eq!(joins, 1, "no silent rejoin after a fatal error");
+        assert_eq!(
+            failed,
+            vec![Event::ConsumerFailed { group: GroupId("g".into()), error: ErrorCode::InvalidSessionTimeout }]
+        );
     }
 }
