@@ -308,13 +308,22 @@ impl Producer {
         out
     }
 
-    /// Time out requests that got no answer within `request.timeout.ms`.
+    /// Time out requests that got no answer within `request.timeout.ms`, and fail in-flight
+    /// batches that reached `delivery.timeout.ms` without waiting for their answer, as Kafka's
+    /// `Sender.getExpiredInflightBatches` does: the callback fires by the delivery timeout
+    /// whatever the request's own timeout (a late answer is then ignored).
     fn time_out_requests(&mut self, now: SimTime) -> Vec<Output> {
+        let delivery = self.config.delivery_timeout;
+        let expired = |f: &InFlight| now.since(f.batch.created_at) >= delivery;
         let due: Vec<CorrelationId> =
-            self.in_flight.iter().filter(|(_, f)| f.deadline <= now).map(|(c, _)| *c).collect();
+            self.in_flight.iter().filter(|(_, f)| f.deadline <= now || expired(f)).map(|(c, _)| *c).collect();
         let mut out = Vec::new();
         for c in due {
             let f = self.in_flight.remove(&c).expect("due requests are in flight");
+            if f.deadline > now {
+                out.extend(self.failed_attempt(now, f, ErrorCode::DeliveryTimeout));
+                continue;
+            }
             out.push(Output::Emit(Event::RequestTimedOut { peer: f.broker.clone() }));
             out.extend(self.failed_attempt(now, f, ErrorCode::RequestTimedOut));
         }
