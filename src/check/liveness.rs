@@ -605,8 +605,8 @@ mod tests {
         let mut t = Trace::new();
         sent(&mut t, 1000, 0);
         sent(&mut t, 1000, 1);
-        sent(&mut t, 2000, 2);
         acked(&mut t, 1010, &[0]);
+        sent(&mut t, 2000, 2);
         acked(&mut t, 30_000, &[1]); // 29 s later: past delivery.timeout.ms
         sent(&mut t, 50_000, 3); // still within its 20 s at the end (60 s)
         let l = check(&t, &s);
