@@ -455,7 +455,7 @@ fn unrecovered(r: &Reader, a: &super::analysis::Analysis, healed: SimTime, end: 
 /// stored generation and assignment, so the group is stable again from the load on).
 fn coordinator_views(trace: &Trace) -> BTreeMap<GroupId, Option<(SimTime, BTreeSet<TopicPartition>)>> {
     let mut current: BTreeMap<GroupId, NodeName> = BTreeMap::new();
-    let mut stored: BTreeMap<GroupId, Option<BTreeSet<TopicPartition>>> = BTreeMap::new();
+    let mut stored: BTreeMap<GroupId, BTreeSet<TopicPartition>> = BTreeMap::new();
     let mut last: BTreeMap<GroupId, Option<(SimTime, BTreeSet<TopicPartition>)>> = BTreeMap::new();
     for e in trace.entries() {
         let speaks = |current: &mut BTreeMap<GroupId, NodeName>, g: &GroupId| {
@@ -465,7 +465,7 @@ fn coordinator_views(trace: &Trace) -> BTreeMap<GroupId, Option<(SimTime, BTreeS
             Event::CoordinatorChanged { loaded: true, groups, .. } => {
                 for g in groups {
                     current.insert(g.clone(), e.node.clone());
-                    let view = stored.get(g).cloned().flatten().map(|owned| (e.time, owned));
+                    let view = stored.get(g).cloned().map(|owned| (e.time, owned));
                     last.insert(g.clone(), view);
                 }
             }
@@ -479,11 +479,13 @@ fn coordinator_views(trace: &Trace) -> BTreeMap<GroupId, Option<(SimTime, BTreeS
             Event::GroupStable { group, assignment, .. } if speaks(&mut current, group) => {
                 let owned: BTreeSet<TopicPartition> =
                     assignment.iter().flat_map(|(_, tps)| tps.iter().cloned()).collect();
-                stored.insert(group.clone(), Some(owned.clone()));
+                stored.insert(group.clone(), owned.clone());
                 last.insert(group.clone(), Some((e.time, owned)));
             }
+            // Not `stored`: a coordinator cut off from its followers records an eviction it cannot
+            // replicate, and its successor loads the last stable generation; if the members do
+            // find their group empty there, they rejoin and the successor's own lines say so.
             Event::GroupEmpty { group, .. } if speaks(&mut current, group) => {
-                stored.insert(group.clone(), None);
                 last.insert(group.clone(), None);
             }
             Event::GroupRebalancing { group, .. } | Event::GroupJoined { group, .. } if speaks(&mut current, group) => {
