@@ -95,3 +95,55 @@ pub fn expectations(a: &Analysis, groups: &BTreeMap<GroupId, GroupFacts>, e: &Ex
     }
     out
 }
+
+/// The liveness expectations (`unresolved_records`, `produce_stalls`, `unrecovered_partitions`,
+/// `unsettled_groups`), each with its first example in the detail.
+pub fn liveness_expectations(l: &super::liveness::Liveness, e: &Expectations) -> Vec<CheckResult> {
+    let first = |v: Option<String>| v.map(|x| format!(", e.g. {x}")).unwrap_or_default();
+    let unresolved = l.unresolved.first().map(|u| match u.resolved {
+        Some(at) => format!(
+            "{} on {} sent at {:.1} s, answered only at {:.1} s (deadline {:.1} s)",
+            u.id,
+            u.tp,
+            u.sent.as_secs_f64(),
+            at.as_secs_f64(),
+            u.deadline.as_secs_f64()
+        ),
+        None => format!(
+            "{} on {} sent at {:.1} s, never answered (deadline {:.1} s)",
+            u.id,
+            u.tp,
+            u.sent.as_secs_f64(),
+            u.deadline.as_secs_f64()
+        ),
+    });
+    let judged = if l.recovery_judged { "" } else { " (the run ended before the bound: judged on what it saw)" };
+    let with = |name: &str, want: Option<u64>, got: usize, example: Option<String>, note: &str| {
+        want.map(|w| CheckResult {
+            name: name.to_string(),
+            passed: got as u64 == w,
+            detail: format!("expected {w}, got {got}{}{note}", first(example)),
+        })
+    };
+    [
+        with("expect.unresolved_records", e.unresolved_records, l.unresolved.len(), unresolved, ""),
+        with("expect.produce_stalls", e.produce_stalls, l.stalls.len(), l.stalls.first().map(|s| s.to_string()), ""),
+        with(
+            "expect.unrecovered_partitions",
+            e.unrecovered_partitions,
+            l.unrecovered.len(),
+            l.unrecovered.first().cloned(),
+            judged,
+        ),
+        with(
+            "expect.unsettled_groups",
+            e.unsettled_groups,
+            l.unsettled_groups.len(),
+            l.unsettled_groups.first().cloned(),
+            judged,
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}

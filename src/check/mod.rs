@@ -8,6 +8,8 @@
 //! - [`duplicates`]: how many records a consumer received twice;
 //! - [`groups`]: consumer groups — exclusivity, unseen records, duplicates by cause;
 //! - [`orders`]: order latency and notifications, for the applications around Kafka;
+//! - [`liveness`]: every record answered within `delivery.timeout.ms`, no produce stall
+//!   longer than a failover, and partitions and groups back within a bound after the last fault;
 //! - [`expect`]: the scenario's own `[expect]` table.
 //!
 //! The invariant checkers always run and are reported; whether a violation fails the run is
@@ -18,6 +20,7 @@ pub mod analysis;
 pub mod duplicates;
 pub mod expect;
 pub mod groups;
+pub mod liveness;
 pub mod lost;
 pub mod order;
 pub mod orders;
@@ -51,6 +54,8 @@ pub struct Verdict {
     pub groups: std::collections::BTreeMap<crate::types::GroupId, groups::GroupFacts>,
     /// Orders and notifications (empty without order services or gateways).
     pub orders: orders::Orders,
+    /// Liveness facts (None when judged without the scenario's configs: [`judge`]).
+    pub liveness: Option<liveness::Liveness>,
 }
 
 impl Verdict {
@@ -132,7 +137,17 @@ pub fn judge(trace: &Trace, expect: &Expectations) -> Verdict {
     let mut expectations = expect::expectations(&analysis, &groups, expect);
     let orders = orders::Orders::of(trace);
     expectations.extend(orders::expectations(&orders, expect));
-    Verdict { analysis, invariants, expectations, groups, orders }
+    Verdict { analysis, invariants, expectations, groups, orders, liveness: None }
+}
+
+/// Run every checker over a trace of scenario `s`, the liveness checkers too: their bounds
+/// come from the scenario's configured timeouts, which the trace does not carry.
+pub fn judge_scenario(trace: &Trace, s: &crate::scenario::Scenario) -> Verdict {
+    let mut verdict = judge(trace, &s.expect);
+    let live = liveness::check(trace, s);
+    verdict.expectations.extend(expect::liveness_expectations(&live, &s.expect));
+    verdict.liveness = Some(live);
+    verdict
 }
 
 /// The consumer-group invariants, over every group.

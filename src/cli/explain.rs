@@ -42,7 +42,7 @@ pub fn run(args: &ExplainArgs) -> u8 {
             println!("warning: {diff}");
         }
     }
-    let verdict = check::judge(&trace, &s.expect);
+    let verdict = check::judge_scenario(&trace, &s);
     print!("{}", explain::explain(&s, &trace, &verdict));
     println!("trace_hash={}", trace.hash());
     super::EXIT_OK

@@ -8,6 +8,7 @@ pub mod bench;
 pub mod diff;
 pub mod exercise;
 pub mod explain;
+pub mod fuzz;
 pub mod list;
 pub mod replay;
 pub mod run;
@@ -41,6 +42,9 @@ pub enum Command {
     Sweep(sweep::SweepArgs),
     /// Replay a repro file written by `run` or `sweep`, and check it reproduces.
     Replay(replay::ReplayArgs),
+    /// Run generated scenarios (random clusters, clients, configs and overlapping faults)
+    /// against Kafka's safety and liveness properties; failing cases become scenario files.
+    Fuzz(fuzz::FuzzArgs),
     /// Shrink a failing repro to the smallest scenario that still fails the same check.
     Shrink(shrink::ShrinkArgs),
     /// Tell the story of a run's failed checks, from its output folder or a repro file.
@@ -69,6 +73,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(&args, &dir),
         Command::Sweep(args) => sweep::run(&args, &dir),
         Command::Replay(args) => replay::run(&args),
+        Command::Fuzz(args) => fuzz::run(&args),
         Command::Shrink(args) => shrink::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Bench(args) => bench::run(&args),

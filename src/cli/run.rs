@@ -56,7 +56,7 @@ pub fn execute(s: &Scenario, seed: u64) -> Result<RunOutcome, sim::SimError> {
     let started = std::time::Instant::now();
     let trace = sim::run(s, seed)?;
     let wall_ms = started.elapsed().as_millis() as u64;
-    let verdict = check::judge(&trace, &s.expect);
+    let verdict = check::judge_scenario(&trace, s);
     let summary = Summary::new(s, seed, trace.hash(), &verdict, wall_ms);
     let console = console::render(s, &trace);
     Ok(RunOutcome { trace, summary, console })

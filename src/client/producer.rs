@@ -437,11 +437,24 @@ impl Producer {
     /// `NetworkClient.handleTimedOutRequests`, a timeout closes the connection to that node:
     /// every request in flight on it fails as timed out (`processTimeoutDisconnection`), the
     /// metadata is refreshed from another node (`handleServerDisconnect`), and the retry
-    /// connects afresh — to the new leader if the refresh already names one.
+    /// connects afresh — to the new leader if the refresh already names one. Before that,
+    /// in-flight batches that reached `delivery.timeout.ms` fail without waiting for their
+    /// answer, as `Sender.getExpiredInflightBatches` does (a late answer is then ignored).
     fn time_out_requests(&mut self, now: SimTime) -> Vec<Output> {
+        let delivery = self.config.delivery_timeout;
+        let expired: Vec<CorrelationId> = self
+            .in_flight
+            .iter()
+            .filter(|(_, f)| f.deadline > now && now.since(f.batch.created_at) >= delivery)
+            .map(|(c, _)| *c)
+            .collect();
+        let mut out = Vec::new();
+        for c in expired {
+            let f = self.in_flight.remove(&c).expect("expired requests are in flight");
+            out.extend(self.failed_attempt(now, f, ErrorCode::DeliveryTimeout));
+        }
         let nodes: BTreeSet<NodeName> =
             self.in_flight.values().filter(|f| f.deadline <= now).map(|f| f.broker.clone()).collect();
-        let mut out = Vec::new();
         for node in nodes {
             self.metadata.on_disconnect(now, &node);
             out.push(Output::Disconnect { peer: node.clone() });

@@ -6,11 +6,15 @@
 //! a failure to a minimal example), applied to Kafka scenarios:
 //! - [`sweep`] runs a seed range on worker threads and collects the failing seeds;
 //! - [`repro`] is the file a failing run leaves behind, enough to replay it anywhere;
-//! - [`shrink`] delta-debugs a failing run's fault schedule and workload.
+//! - [`shrink`] delta-debugs a failing run's fault schedule and workload;
+//! - [`generate`] draws whole scenarios (cluster, clients, configs, overlapping faults) from a
+//!   seed, and [`fuzz`] runs many of them against the safety and liveness properties.
 //!
 //! Every run here is a whole simulation built from a scenario and a seed; nothing in this
 //! module touches the simulated world except through `sim::run`.
 
+pub mod fuzz;
+pub mod generate;
 pub mod repro;
 pub mod shrink;
 pub mod sweep;

@@ -37,7 +37,7 @@ impl SeedResult {
 pub fn run_seed(s: &Scenario, seed: u64) -> SeedResult {
     match crate::sim::run(s, seed) {
         Ok(trace) => {
-            let verdict = check::judge(&trace, &s.expect);
+            let verdict = check::judge_scenario(&trace, s);
             let failed = verdict.expectations.iter().filter(|c| !c.passed).map(|c| c.name.clone()).collect();
             SeedResult { seed, trace_hash: trace.hash(), failed }
         }

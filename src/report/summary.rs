@@ -86,6 +86,8 @@ pub struct Summary {
     pub expectations: Vec<CheckResult>,
     /// Whether every expectation held.
     pub passed: bool,
+    /// The liveness line: records resolved, pending, produce stalls (None without producers).
+    pub liveness: Option<String>,
 }
 
 impl Summary {
@@ -145,6 +147,7 @@ impl Summary {
             invariants: verdict.invariants.clone(),
             expectations: verdict.expectations.clone(),
             passed: verdict.passed(),
+            liveness: verdict.liveness.as_ref().filter(|l| l.sent > 0).map(|l| l.summary_line()),
         }
     }
 
@@ -194,6 +197,9 @@ impl Summary {
         if !self.produce_errors.is_empty() {
             let errors: Vec<String> = self.produce_errors.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let _ = writeln!(s, "produce errors (every attempt): {}", errors.join(" "));
+        }
+        if let Some(line) = &self.liveness {
+            let _ = writeln!(s, "{line}");
         }
         for g in &self.groups {
             g.write(&mut s);

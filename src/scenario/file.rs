@@ -409,6 +409,14 @@ pub struct ExpectFile {
     pub order_latency_p99_ms_max: BTreeMap<String, u64>,
     /// Consumed throughput of one topic over another must be at least `min`.
     pub throughput_ratio: Option<RatioFile>,
+    /// Exactly this many records not answered (acknowledged or failed) within `delivery.timeout.ms`.
+    pub unresolved_records: Option<u64>,
+    /// Exactly this many waits without an acknowledgement longer than `request.timeout.ms` plus a failover.
+    pub produce_stalls: Option<u64>,
+    /// Exactly this many partitions that did not accept writes within the recovery bound after the last fault.
+    pub unrecovered_partitions: Option<u64>,
+    /// Exactly this many groups not stable with every partition owned within the group bound after the last fault.
+    pub unsettled_groups: Option<u64>,
 }
 
 /// `throughput_ratio = { numerator = "a", denominator = "b", min = 2.5 }`.

@@ -484,6 +484,14 @@ pub struct Expectations {
     pub orders_failed_min: BTreeMap<String, u64>,
     /// Upper bound on the 99th-percentile order latency in ms, per order service.
     pub order_latency_p99_ms_max: BTreeMap<String, u64>,
+    /// Exact count of records not answered within `delivery.timeout.ms`.
+    pub unresolved_records: Option<u64>,
+    /// Exact count of produce stalls longer than `request.timeout.ms` plus a failover.
+    pub produce_stalls: Option<u64>,
+    /// Exact count of partitions not accepting writes within the recovery bound of the last fault.
+    pub unrecovered_partitions: Option<u64>,
+    /// Exact count of groups not stable with every partition owned within the group bound.
+    pub unsettled_groups: Option<u64>,
 }
 
 /// A partition id helper for actions.

@@ -926,6 +926,10 @@ fn expect(cx: &Ctx, raw: Option<&Spanned<ExpectFile>>, known: &BTreeSet<TopicNam
         orders_failed: r.orders_failed.clone(),
         orders_failed_min: r.orders_failed_min.clone(),
         order_latency_p99_ms_max: r.order_latency_p99_ms_max.clone(),
+        unresolved_records: r.unresolved_records,
+        produce_stalls: r.produce_stalls,
+        unrecovered_partitions: r.unrecovered_partitions,
+        unsettled_groups: r.unsettled_groups,
     })
 }
 
