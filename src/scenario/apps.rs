@@ -125,7 +125,7 @@ fn notify(
             }
             Ok(NotifySpec::Topic {
                 topic: check_topic_known(cx, topic, known, auto_create)?,
-                config: cx.producer_config(&r.config)?,
+                config: cx.producer_config(super::profile::ClientProfile::default(), &r.config)?,
             })
         }
     }
