@@ -604,6 +604,20 @@ impl Producer {
         out
     }
 
+    /// Ask for fresh metadata while a partition with queued batches has no known leader.
+    /// Kafka's `Sender.sendProducerData` does this on every pass: `RecordAccumulator.ready`
+    /// collects `unknownLeaderTopics` (partitions whose deque is non-empty but whose leader is
+    /// unknown, e.g. offline after its only replica's broker was fenced) and the sender calls
+    /// `metadata.requestUpdate(false)`, so the client re-asks every `retry.backoff.ms` until
+    /// an election names a leader. Without it the producer kept the leaderless image until
+    /// `metadata.max.age.ms` and never wrote to the partition once its broker returned.
+    fn refresh_for_unknown_leaders(&mut self) {
+        let Some(image) = self.metadata.image.as_ref() else { return };
+        if self.batches.iter().any(|(tp, q)| !q.is_empty() && image.leader_node(tp).is_none()) {
+            self.metadata.invalidate();
+        }
+    }
+
     fn check_invariants(&self) {
         let queued: u64 = self.batches.values().flatten().map(|b| b.bytes).sum();
         let flying: u64 = self.in_flight.values().map(|f| f.batch.bytes).sum();
@@ -663,6 +677,7 @@ impl Node for Producer {
             Input::Response { .. } | Input::Request { .. } => Vec::new(),
             Input::Disconnected { peer } => self.on_disconnect(now, &peer),
         };
+        self.refresh_for_unknown_leaders();
         if now >= self.workload.start() {
             let correlation = CorrelationId(self.next_correlation + 1);
             let topics = [self.topic.clone()];
@@ -810,5 +825,28 @@ mod tests {
         let out = p.step(SimTime::from_millis(200), Input::Disconnected { peer: node(1) });
         let (to, _) = metadata_request(&out).expect("a closed connection asks for fresh metadata");
         assert_ne!(to, node(1));
+    }
+
+    /// `Sender.sendProducerData`'s `unknownLeaderTopics`: while a partition holding batches
+    /// has no leader, the producer keeps asking for metadata every `retry.backoff.ms` and so
+    /// sends to the leader an election names later, rather than waiting `metadata.max.age.ms`.
+    #[test]
+    fn a_leaderless_partition_with_batches_keeps_refreshing_metadata() {
+        let (mut p, _) = producer(Acks::All);
+        let out = p.step(SimTime::from_millis(1_011), Input::Tick);
+        assert!(out.contains(&Output::Disconnect { peer: node(1) }), "{out:?}");
+        let out = p.step(SimTime::from_millis(1_012), Input::Tick);
+        let (to, correlation) = metadata_request(&out).expect("a timeout asks for fresh metadata");
+        let mut offline = image(1);
+        offline.topics.values_mut().for_each(|t| t.partitions[0].leader = None);
+        p.step(
+            SimTime::from_millis(1_014),
+            Input::Response { from: to, correlation, response: Response::Metadata(offline) },
+        );
+        let out = p.step(SimTime::from_millis(1_200), Input::Tick);
+        let (to, correlation) = metadata_request(&out).expect("an unknown leader with queued batches asks again");
+        let answer = Input::Response { from: to, correlation, response: Response::Metadata(image(2)) };
+        let out = p.step(SimTime::from_millis(1_202), answer);
+        assert_eq!(produce_to(&out), Some(node(2)), "the batch goes to the leader elected meanwhile");
     }
 }
