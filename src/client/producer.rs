@@ -94,6 +94,9 @@ struct InFlight {
     batch: Batch,
     broker: NodeName,
     deadline: SimTime,
+    /// The producer id the request carried (the generation it was numbered under), so a
+    /// partition with requests of a stale generation on the wire holds new batches back.
+    sent_id: u64,
 }
 
 /// Metadata fetching state, shared by producer and consumer.
@@ -489,7 +492,10 @@ impl Producer {
             };
             while let Some(front) = self.batches[&tp].front() {
                 let more_behind = self.batches[&tp].len() > 1;
-                if !self.is_ready(front, more_behind, now) || self.in_flight_to(&leader) >= self.config.max_in_flight {
+                if !self.is_ready(front, more_behind, now)
+                    || self.in_flight_to(&leader) >= self.config.max_in_flight
+                    || self.must_wait_for_sequence(&tp, front)
+                {
                     break;
                 }
                 let batch = self.batches.get_mut(&tp).and_then(|q| q.pop_front()).expect("front exists");
@@ -498,6 +504,22 @@ impl Producer {
         }
         self.batches.retain(|_, q| !q.is_empty());
         out
+    }
+
+    /// Kafka's `RecordAccumulator.shouldStopDrainBatchesForPartition`, for an idempotent
+    /// producer: a batch without a sequence waits while the partition has requests of a stale
+    /// producer id/epoch in flight (else a new generation's batch could land before them), and
+    /// a retried batch (it has a sequence) goes only when it is the first outstanding one in
+    /// sequence order (`firstInFlightSequence`), so retries are resent one at a time, in order.
+    fn must_wait_for_sequence(&self, tp: &TopicPartition, front: &Batch) -> bool {
+        if !self.config.idempotence {
+            return false;
+        }
+        let flying = || self.in_flight.values().filter(|f| f.tp == *tp);
+        match front.sequence {
+            None => flying().any(|f| f.sent_id != self.producer_id()),
+            Some(s) => flying().any(|f| f.batch.sequence.is_some_and(|t| t < s)),
+        }
     }
 
     fn send_batch(&mut self, now: SimTime, tp: TopicPartition, mut batch: Batch, broker: NodeName) -> Vec<Output> {
@@ -532,7 +554,8 @@ impl Producer {
             self.buffered_bytes -= batch.bytes;
         } else {
             let deadline = now.plus(self.config.request_timeout);
-            self.in_flight.insert(correlation, InFlight { tp, batch, broker, deadline });
+            let sent_id = self.producer_id();
+            self.in_flight.insert(correlation, InFlight { tp, batch, broker, deadline, sent_id });
         }
         out
     }
@@ -553,12 +576,24 @@ impl Producer {
         ) {
             self.metadata.invalidate();
         }
+        // `TransactionManager.canRetry`: an out-of-order answer to the batch right after the
+        // last acknowledged one (nothing earlier outstanding), numbered under the current
+        // generation, means a real gap: bump the epoch (`requestIdempotentEpochBumpForPartition`).
+        // An answer to a batch sent under an older generation (its sequence was rewritten since,
+        // `sequenceHasBeenReset`) or one behind an earlier outstanding batch is just retried.
         let earlier = |b: &Batch| b.sequence.is_some() && b.sequence < batch.sequence;
         let oldest = !self.in_flight.values().any(|g| g.tp == f.tp && earlier(&g.batch))
             && !self.batches.get(&f.tp).is_some_and(|q| q.iter().any(earlier));
-        if error == ErrorCode::OutOfOrderSequenceNumber && oldest {
+        if error == ErrorCode::OutOfOrderSequenceNumber && oldest && f.sent_id == self.producer_id() {
+            // The failed batch is outstanding too: it is renumbered with the others, in order.
+            let first_id = batch.records[0].id;
+            let queue = self.batches.entry(f.tp.clone()).or_default();
+            let at = queue.iter().position(|b| b.sequence.is_none_or(|t| t > batch.sequence.unwrap_or(0)));
+            queue.insert(at.unwrap_or(queue.len()), batch);
             self.reset_sequences();
-            batch.sequence = None;
+            let queue = self.batches.get_mut(&f.tp).expect("just inserted");
+            let at = queue.iter().position(|b| b.records[0].id == first_id).expect("just inserted");
+            batch = queue.remove(at).expect("just found");
         }
         if will_retry {
             batch.attempts += 1;
@@ -634,11 +669,36 @@ impl Producer {
     /// it lost the records that carried our earlier sequence numbers (an unclean election, a
     /// truncation). Like Kafka since KIP-360, start over with a fresh identity: new producer
     /// id, sequence numbers from 0, and every unacknowledged batch renumbered at its next send.
+    ///
+    /// Kafka's `TransactionManager.bumpIdempotentProducerEpoch` rewrites the sequences of the
+    /// partition's in-flight batches from 0, in sequence order (`startSequencesAtBeginning`),
+    /// and the retries then go out in that order. kafkasim's new id applies to every partition,
+    /// so every partition's outstanding numbered batches (queued retries and requests still on
+    /// the wire) are renumbered that way; batches never sent stay unnumbered.
     fn reset_sequences(&mut self) {
         self.id_generation += 1;
         self.sequences.clear();
-        for b in self.batches.values_mut().flatten() {
-            b.sequence = None;
+        let mut outstanding: BTreeMap<TopicPartition, Vec<(u64, &mut Batch)>> = BTreeMap::new();
+        for (tp, q) in self.batches.iter_mut() {
+            for b in q.iter_mut() {
+                if let Some(s) = b.sequence {
+                    outstanding.entry(tp.clone()).or_default().push((s, b));
+                }
+            }
+        }
+        for f in self.in_flight.values_mut() {
+            if let Some(s) = f.batch.sequence {
+                outstanding.entry(f.tp.clone()).or_default().push((s, &mut f.batch));
+            }
+        }
+        for (tp, mut batches) in outstanding {
+            batches.sort_by_key(|(s, _)| *s);
+            let mut next = 0;
+            for (_, b) in batches {
+                b.sequence = Some(next);
+                next += b.records.len() as u64;
+            }
+            self.sequences.insert(tp, next);
         }
     }
 
