@@ -258,6 +258,9 @@ pub struct Producer {
     next_correlation: u64,
     /// Next idempotent sequence number per partition.
     sequences: BTreeMap<TopicPartition, u64>,
+    /// The sequence after the last acknowledged one, per partition, in this generation
+    /// (`TransactionManager.lastAckedSequence` + 1; absent means nothing acked yet).
+    acked_sequences: BTreeMap<TopicPartition, u64>,
     /// Partitions that have had a batch: adaptive partitioning waits until all have
     /// (`RecordAccumulator.partitionReady` builds queue sizes from its batches map).
     batched: BTreeSet<PartitionId>,
@@ -301,6 +304,7 @@ impl Producer {
             buffered_bytes: 0,
             next_correlation: 0,
             sequences: BTreeMap::new(),
+            acked_sequences: BTreeMap::new(),
             batched: BTreeSet::new(),
             id_generation: 0,
         }
@@ -423,6 +427,7 @@ impl Producer {
     fn expire(&mut self, now: SimTime) -> Vec<Output> {
         let mut out = Vec::new();
         let timeout = self.config.delivery_timeout;
+        let mut gave_up = false;
         for queue in self.batches.values_mut() {
             while let Some(b) = queue.front() {
                 if now.since(b.created_at) < timeout {
@@ -431,9 +436,25 @@ impl Producer {
                 let b = queue.pop_front().expect("front exists");
                 self.buffered_bytes -= b.bytes;
                 out.push(Output::Emit(Event::SendFailed { ids: b.ids(), error: ErrorCode::DeliveryTimeout }));
+                if b.sequence.is_some() {
+                    gave_up = true;
+                }
             }
         }
+        if gave_up {
+            self.reset_sequences();
+        }
         out
+    }
+
+    /// A numbered batch of the current generation failed for good: its sequence numbers
+    /// leave a gap the leader would refuse every later batch for. Kafka's
+    /// `TransactionManager.handleFailedBatch` (with `adjustSequenceNumbers`) then requests an
+    /// epoch bump for the partition, which rewrites the outstanding sequences from 0.
+    fn bump_after_giving_up(&mut self, batch: &Batch, sent_id: u64) {
+        if batch.sequence.is_some() && sent_id == self.producer_id() {
+            self.reset_sequences();
+        }
     }
 
     /// Time out requests that got no answer within `request.timeout.ms`. Like Kafka's
@@ -577,14 +598,15 @@ impl Producer {
             self.metadata.invalidate();
         }
         // `TransactionManager.canRetry`: an out-of-order answer to the batch right after the
-        // last acknowledged one (nothing earlier outstanding), numbered under the current
-        // generation, means a real gap: bump the epoch (`requestIdempotentEpochBumpForPartition`).
-        // An answer to a batch sent under an older generation (its sequence was rewritten since,
-        // `sequenceHasBeenReset`) or one behind an earlier outstanding batch is just retried.
-        let earlier = |b: &Batch| b.sequence.is_some() && b.sequence < batch.sequence;
-        let oldest = !self.in_flight.values().any(|g| g.tp == f.tp && earlier(&g.batch))
-            && !self.batches.get(&f.tp).is_some_and(|q| q.iter().any(earlier));
-        if error == ErrorCode::OutOfOrderSequenceNumber && oldest && f.sent_id == self.producer_id() {
+        // last acknowledged one (`isNextSequence`), numbered under the current generation,
+        // means a real gap: bump the epoch (`requestIdempotentEpochBumpForPartition`). An
+        // answer to a batch sent under an older generation (its sequence was rewritten since,
+        // `sequenceHasBeenReset`) or to one that is not next (a later batch was acknowledged
+        // first, say at a new leader that had no state for us) is just retried: it keeps being
+        // refused until `delivery.timeout.ms` fails it, so it never lands behind later records.
+        let next_expected = self.acked_sequences.get(&f.tp).copied().unwrap_or(0);
+        let is_next = batch.sequence == Some(next_expected);
+        if error == ErrorCode::OutOfOrderSequenceNumber && is_next && f.sent_id == self.producer_id() {
             // The failed batch is outstanding too: it is renumbered with the others, in order.
             let first_id = batch.records[0].id;
             let queue = self.batches.entry(f.tp.clone()).or_default();
@@ -611,6 +633,7 @@ impl Producer {
             self.buffered_bytes -= batch.bytes;
             let error = if in_time { error } else { ErrorCode::DeliveryTimeout };
             out.push(Output::Emit(Event::SendFailed { ids: batch.ids(), error }));
+            self.bump_after_giving_up(&batch, f.sent_id);
         }
         out
     }
@@ -621,6 +644,12 @@ impl Producer {
         match resp.result {
             Ok(base_offset) => {
                 self.buffered_bytes -= f.batch.bytes;
+                if let (Some(s), true) = (f.batch.sequence, f.sent_id == self.producer_id()) {
+                    // `TransactionManager.handleCompletedBatch` → `updateLastAckedSequence` (a max).
+                    let end = s + f.batch.records.len() as u64;
+                    let acked = self.acked_sequences.entry(f.tp.clone()).or_insert(0);
+                    *acked = (*acked).max(end);
+                }
                 vec![Output::Emit(Event::Acked { tp: f.tp, base_offset, ids: f.batch.ids() })]
             }
             Err(error) => self.failed_attempt(now, f, error),
@@ -678,6 +707,7 @@ impl Producer {
     fn reset_sequences(&mut self) {
         self.id_generation += 1;
         self.sequences.clear();
+        self.acked_sequences.clear();
         let mut outstanding: BTreeMap<TopicPartition, Vec<(u64, &mut Batch)>> = BTreeMap::new();
         for (tp, q) in self.batches.iter_mut() {
             for b in q.iter_mut() {
