@@ -27,6 +27,7 @@
 //! last two are what the fuzzer asks of every generated case, whatever its configuration
 //! (`unrecovered_partitions`, `unsettled_groups`).
 
+use crate::group::records::{partition_for, OFFSETS_TOPIC};
 use crate::protocol::produce::Acks;
 use crate::scenario::model::NotifySpec;
 use crate::scenario::Scenario;
@@ -448,51 +449,68 @@ fn unrecovered(r: &Reader, a: &super::analysis::Analysis, healed: SimTime, end: 
 /// What each group's *current* coordinator last said: Some((since, owned partitions)) when
 /// stable, None while rebalancing or empty.
 ///
-/// A coordinator that was cut off or paused may still act on a group it no longer coordinates
-/// (it evicts members whose heartbeats went to its successor) until it learns it lost the
-/// offsets partition. Only the node that loaded the group last speaks for it; the group it
-/// loads is the one last stored (`GroupMetadataManager.loadGroupsAndOffsets` restores the last
-/// stored generation and assignment, so the group is stable again from the load on).
-fn coordinator_views(trace: &Trace) -> BTreeMap<GroupId, Option<(SimTime, BTreeSet<TopicPartition>)>> {
-    let mut current: BTreeMap<GroupId, NodeName> = BTreeMap::new();
+/// The coordinator of a group is the leader of its `__consumer_offsets` partition with the
+/// highest leader epoch. A coordinator that was cut off or paused may still act on a group it
+/// no longer coordinates (it evicts members whose heartbeats went to its successor) until it
+/// learns it lost the offsets partition: its lines are its own view, not the group's. Each
+/// broker's view is what it last said about the group; a load replaces it with the last
+/// stored generation and assignment (`GroupMetadataManager.loadGroupsAndOffsets`), and a
+/// broker that becomes leader again while it still holds the group keeps its in-memory state
+/// (`CoordinatorRuntime.scheduleLoadOperation` leaves an ACTIVE coordinator as it is).
+fn coordinator_views(trace: &Trace, s: &Scenario) -> BTreeMap<GroupId, Option<(SimTime, BTreeSet<TopicPartition>)>> {
+    type View = Option<(SimTime, BTreeSet<TopicPartition>)>;
+    let offsets_partitions = s.broker.uint("offsets.topic.num.partitions") as u32;
+    let offsets = TopicName::new(OFFSETS_TOPIC);
+    // Offsets partition -> (leader epoch, leader).
+    let mut leaders: BTreeMap<u32, (u32, NodeName)> = BTreeMap::new();
     let mut stored: BTreeMap<GroupId, BTreeSet<TopicPartition>> = BTreeMap::new();
-    let mut last: BTreeMap<GroupId, Option<(SimTime, BTreeSet<TopicPartition>)>> = BTreeMap::new();
+    let mut views: BTreeMap<(GroupId, NodeName), View> = BTreeMap::new();
+    let mut groups: BTreeSet<GroupId> = BTreeSet::new();
     for e in trace.entries() {
-        let speaks = |current: &mut BTreeMap<GroupId, NodeName>, g: &GroupId| {
-            current.entry(g.clone()).or_insert_with(|| e.node.clone()) == &e.node
+        let mut set = |g: &GroupId, view: View| {
+            groups.insert(g.clone());
+            views.insert((g.clone(), e.node.clone()), view);
         };
         match &e.event {
+            Event::RoleChanged { tp, role, epoch } if tp.topic == offsets && role == "leader" => {
+                let newer = leaders.get(&tp.partition.0).is_none_or(|(known, _)| epoch.0 >= *known);
+                if newer {
+                    leaders.insert(tp.partition.0, (epoch.0, e.node.clone()));
+                }
+            }
             Event::CoordinatorChanged { loaded: true, groups, .. } => {
                 for g in groups {
-                    current.insert(g.clone(), e.node.clone());
-                    let view = stored.get(g).cloned().map(|owned| (e.time, owned));
-                    last.insert(g.clone(), view);
+                    set(g, stored.get(g).cloned().map(|owned| (e.time, owned)));
                 }
             }
             Event::CoordinatorChanged { loaded: false, groups, .. } => {
                 for g in groups {
-                    if current.get(g) == Some(&e.node) {
-                        current.remove(g);
-                    }
+                    views.remove(&(g.clone(), e.node.clone()));
                 }
             }
-            Event::GroupStable { group, assignment, .. } if speaks(&mut current, group) => {
+            Event::GroupStable { group, assignment, .. } => {
                 let owned: BTreeSet<TopicPartition> =
                     assignment.iter().flat_map(|(_, tps)| tps.iter().cloned()).collect();
-                stored.insert(group.clone(), owned.clone());
-                last.insert(group.clone(), Some((e.time, owned)));
+                let leader = leaders.get(&partition_for(group, offsets_partitions)).map(|(_, n)| n);
+                if leader == Some(&e.node) {
+                    stored.insert(group.clone(), owned.clone());
+                }
+                set(group, Some((e.time, owned)));
             }
             // Not `stored`: a coordinator cut off from its followers records an eviction it cannot
             // replicate, and its successor loads the last stable generation; if the members do
             // find their group empty there, they rejoin and the successor's own lines say so.
-            Event::GroupEmpty { group, .. } if speaks(&mut current, group) => {
-                last.insert(group.clone(), None);
-            }
-            Event::GroupRebalancing { group, .. } | Event::GroupJoined { group, .. } if speaks(&mut current, group) => {
-                last.insert(group.clone(), None);
-            }
+            Event::GroupEmpty { group, .. }
+            | Event::GroupRebalancing { group, .. }
+            | Event::GroupJoined { group, .. } => set(group, None),
             _ => {}
         }
+    }
+    let mut last = BTreeMap::new();
+    for g in groups {
+        let leader = leaders.get(&partition_for(&g, offsets_partitions)).map(|(_, n)| n.clone());
+        let view = leader.and_then(|n| views.get(&(g.clone(), n)).cloned()).flatten();
+        last.insert(g, view);
     }
     last
 }
@@ -513,7 +531,7 @@ fn unsettled(trace: &Trace, s: &Scenario, healed: SimTime, end: SimTime) -> Vec<
             partitions.insert(topic.clone(), assignment.len() as u32);
         }
     }
-    let last = coordinator_views(trace);
+    let last = coordinator_views(trace, s);
     let mut out = Vec::new();
     for (group, subscribed) in &topics {
         let want: BTreeSet<TopicPartition> = subscribed
