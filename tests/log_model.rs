@@ -144,22 +144,28 @@ fn apply_retention(log: &mut PartitionLog, model: &mut Model) {
     let config = log.config().clone();
     let mut total = log.size_bytes();
     let deleted = log.apply_retention(model.now);
-    let mut reasons = deleted.iter().map(|d| d.reason);
-    assert!(reasons.clone().is_sorted(), "retention.ms runs before retention.bytes");
-    assert!(reasons.all(|r| r == RetentionReason::Time || config.retention_bytes.is_some()));
+    // `UnifiedLog.deleteOldSegments`: retention.bytes is checked before retention.ms.
+    let mut reasons = deleted.iter().map(|d| std::cmp::Reverse(d.reason));
+    assert!(reasons.clone().is_sorted(), "retention.bytes runs before retention.ms");
+    assert!(reasons.all(|r| r.0 == RetentionReason::Time || config.retention_bytes.is_some()));
     for segment in &deleted {
         check_deleted(model, &config, segment, total);
         total -= segment.size_bytes;
         model.records.drain(..segment.records as usize);
         model.start += segment.records;
     }
-    let closed = log.segments().count() > 1;
-    let first = log.segments().next().unwrap();
-    if closed && first.next_offset().0 <= model.hw {
+    // `UnifiedLog.deletableSegments`: every segment is a candidate, the active one too, unless
+    // it is the last and empty; its upper bound (the next base offset, or the LEO) must be
+    // committed.
+    let mut segments = log.segments().peekable();
+    let first = segments.next().unwrap();
+    let upper = segments.peek().map_or(model.leo(), |next| next.base_offset().0);
+    if !first.is_empty() && upper <= model.hw {
+        // Strictly older than retention.ms: `now - largestTimestamp > retentionMs`.
         let old = config
             .retention_ms
             .and_then(|r| model.now.0.checked_sub(r.0))
-            .is_some_and(|cutoff| first.max_timestamp().0 <= cutoff);
+            .is_some_and(|cutoff| first.max_timestamp().0 < cutoff);
         let big = config.retention_bytes.is_some_and(|b| total - first.size_bytes() >= b);
         assert!(!old && !big, "retention stopped early at {}", first.base_offset());
     }
@@ -175,7 +181,7 @@ fn check_deleted(model: &Model, config: &LogConfig, segment: &DeletedSegment, to
         RetentionReason::Time => {
             let newest = (model.start..end).map(|o| model.record(o).timestamp).max();
             let retention = config.retention_ms.expect("time retention needs retention.ms");
-            assert!(newest.unwrap().plus(retention) <= model.now);
+            assert!(newest.unwrap().plus(retention) < model.now);
         }
         RetentionReason::Size => {
             let limit = config.retention_bytes.expect("size retention needs a limit");
