@@ -64,7 +64,7 @@ fn every_code_reference_passes_and_every_starter_fails_and_replays() {
 /// stalls), leaves the run's outputs to read, and replays to the same verdict.
 #[test]
 fn the_cluster_stage_runs_a_cluster_on_the_rule() {
-    for (name, broken) in [("election", "lost_acked=399"), ("high-watermark", "expect.acked_min")] {
+    for (name, broken) in [("election", "lost_acked=400"), ("high-watermark", "expect.acked_min")] {
         let reference = stdout(&kafkasim(&["exercise", name, "--reference"]));
         assert!(reference.contains("a cluster ran on it: cluster-"), "{reference}");
         let o = kafkasim(&["exercise", name, "--cluster"]);
