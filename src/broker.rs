@@ -737,7 +737,7 @@ impl Node for Broker {
             }
             Input::Request { conn, correlation, request } => self.request(now, conn, correlation, request),
             Input::Response { from, correlation, response } => self.response(now, &from, correlation, response),
-            Input::Disconnected { peer } => {
+            Input::Disconnected { peer } | Input::ConnectFailed { peer } => {
                 self.on_disconnect(now, &peer);
                 Vec::new()
             }

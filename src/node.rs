@@ -38,8 +38,17 @@ pub enum Input {
         /// The answer.
         response: Response,
     },
-    /// The connection to `peer` failed or broke: requests in flight to it will get no answer.
+    /// The connection to `peer` broke: requests in flight to it will get no answer.
     Disconnected {
+        /// The peer.
+        peer: NodeName,
+    },
+    /// The driver could not set up a connection to `peer` (it is down or cut off): nothing
+    /// sent to it since was written. Kafka's clients only put a request on a node that is
+    /// ready, i.e. connected (`NetworkClient.ready`, `initiateConnect`), so a refused
+    /// connection costs those requests nothing; a core that makes no such difference treats
+    /// this as `Disconnected`.
+    ConnectFailed {
         /// The peer.
         peer: NodeName,
     },

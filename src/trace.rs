@@ -213,6 +213,14 @@ pub enum Event {
         /// The peer.
         peer: NodeName,
     },
+    /// A client could not connect to `peer`; the requests it had queued for it were never
+    /// sent and wait for the node's reconnect backoff or a new leader.
+    ConnectFailed {
+        /// The peer.
+        peer: NodeName,
+        /// How many produce requests went back to their queues.
+        requeued: u32,
+    },
     /// The scenario injected a fault (`crash broker-2`, `partition [broker-1] | [broker-2]`, ...).
     Fault {
         /// What was done, resolved to node names.
@@ -499,6 +507,7 @@ impl Event {
             Event::OffsetReset { .. } => "offset-reset",
             Event::ConsumerError { .. } => "consumer-error",
             Event::RequestTimedOut { .. } => "request-timed-out",
+            Event::ConnectFailed { .. } => "connect-failed",
             Event::BadFrame { .. } => "bad-frame",
             Event::Fault { .. } => "fault",
             Event::OrderPlaced { .. } => "order-placed",
@@ -653,6 +662,7 @@ impl fmt::Display for Event {
             Event::OffsetReset { tp, reason, offset } => write!(f, " partition={tp} offset={offset} reason={reason}"),
             Event::ConsumerError { tp, error } => write!(f, " partition={tp} error={error}"),
             Event::RequestTimedOut { peer } => write!(f, " peer={peer}"),
+            Event::ConnectFailed { peer, requeued } => write!(f, " peer={peer} requeued={requeued}"),
             Event::BadFrame { error } => write!(f, " error=\"{error}\""),
             Event::Fault { description } => write!(f, " {description}"),
             Event::OrderPlaced { order } => write!(f, " order={order}"),

@@ -240,7 +240,9 @@ impl Node for OrderService {
     fn step(&mut self, now: SimTime, input: Input) -> Vec<Output> {
         let mut out = match input {
             Input::Response { correlation, response: Response::Notified, .. } => self.on_answer(now, correlation),
-            Input::Disconnected { peer } if self.is_gateway(&peer) => self.fail_calls(now, Some(&peer)),
+            Input::Disconnected { peer } | Input::ConnectFailed { peer } if self.is_gateway(&peer) => {
+                self.fail_calls(now, Some(&peer))
+            }
             Input::Tick => Vec::new(),
             other => self.step_producer(now, other),
         };

@@ -207,7 +207,9 @@ impl Node for AdminClient {
     fn step(&mut self, now: SimTime, input: Input) -> Vec<Output> {
         let mut out = match input {
             Input::Response { correlation, response, .. } => self.on_response(now, correlation, response),
-            Input::Disconnected { .. } => self.fail(AdminError::new(ErrorCode::NetworkException, "connection lost")),
+            Input::Disconnected { .. } | Input::ConnectFailed { .. } => {
+                self.fail(AdminError::new(ErrorCode::NetworkException, "connection lost"))
+            }
             Input::Tick | Input::Request { .. } => Vec::new(),
         };
         if self.running.as_ref().is_some_and(|r| r.deadline <= now) {

@@ -51,6 +51,10 @@ pub struct ProducerConfig {
     pub retry_backoff: SimDuration,
     /// `retry.backoff.max.ms`: retries back off exponentially up to this (KIP-580).
     pub retry_backoff_max: SimDuration,
+    /// `reconnect.backoff.ms`: how long a node is not tried after its connection failed.
+    pub reconnect_backoff: SimDuration,
+    /// `reconnect.backoff.max.ms`: that wait doubles per failure in a row up to this.
+    pub reconnect_backoff_max: SimDuration,
     /// `request.timeout.ms`.
     pub request_timeout: SimDuration,
     /// `delivery.timeout.ms`.
@@ -267,6 +271,11 @@ pub struct Producer {
     /// How many times this producer took a fresh producer id after the broker lost track of
     /// its sequence numbers (KIP-360's epoch bump, modelled as a new id).
     id_generation: u64,
+    /// The reconnect backoff (`ClusterConnectionStates.reconnectBackoff`).
+    reconnect: ExponentialBackoff,
+    /// Nodes whose connection failed, broke or timed out: not tried before the time, and
+    /// how many times in a row that happened (`NodeConnectionState.failedAttempts`).
+    blacked_out: BTreeMap<NodeName, (SimTime, u32)>,
 }
 
 impl Producer {
@@ -288,6 +297,10 @@ impl Producer {
         jitter.set_stream(2);
         let backoff = ExponentialBackoff::new(config.retry_backoff, config.retry_backoff_max, jitter);
         let metadata_backoff = config.retry_backoff;
+        let mut reconnect_jitter = ChaCha8Rng::seed_from_u64(seed);
+        reconnect_jitter.set_stream(3);
+        let reconnect =
+            ExponentialBackoff::new(config.reconnect_backoff, config.reconnect_backoff_max, reconnect_jitter);
         Producer {
             index,
             config,
@@ -307,6 +320,8 @@ impl Producer {
             acked_sequences: BTreeMap::new(),
             batched: BTreeSet::new(),
             id_generation: 0,
+            reconnect,
+            blacked_out: BTreeMap::new(),
         }
     }
 
@@ -481,6 +496,7 @@ impl Producer {
             self.in_flight.values().filter(|f| f.deadline <= now).map(|f| f.broker.clone()).collect();
         for node in nodes {
             self.metadata.on_disconnect(now, &node);
+            self.black_out(now, &node);
             out.push(Output::Disconnect { peer: node.clone() });
             let on_it: Vec<CorrelationId> =
                 self.in_flight.iter().filter(|(_, f)| f.broker == node).map(|(c, _)| *c).collect();
@@ -491,6 +507,45 @@ impl Producer {
             }
         }
         out
+    }
+
+    /// Kafka's `Sender.sendProducerData` drains only for nodes that are ready
+    /// (`NetworkClient.ready`): a node whose connection failed is not tried again before its
+    /// reconnect backoff is over (`ClusterConnectionStates.isBlackedOut`).
+    fn is_blacked_out(&self, node: &NodeName, now: SimTime) -> bool {
+        self.blacked_out.get(node).is_some_and(|(until, _)| now < *until)
+    }
+
+    /// The connection to `node` failed: wait `reconnect.backoff.ms`, doubling per failure in
+    /// a row up to `reconnect.backoff.max.ms` (`ClusterConnectionStates.updateReconnectBackoff`).
+    fn black_out(&mut self, now: SimTime, node: &NodeName) {
+        let failures = self.blacked_out.get(node).map_or(0, |(_, n)| *n);
+        let until = now.plus(self.reconnect.backoff(failures));
+        self.blacked_out.insert(node.clone(), (until, failures + 1));
+    }
+
+    /// The driver could not connect to `peer`, so the requests queued for it were never
+    /// written. In Kafka they would not have left the accumulator (the node was not ready):
+    /// their batches go back to their queues, in sequence order, without spending an attempt,
+    /// and wait for the reconnect backoff or for the metadata refresh
+    /// (`NetworkClient.initiateConnect` → `metadataUpdater.handleServerDisconnect`) to name
+    /// another leader.
+    fn on_connect_failed(&mut self, now: SimTime, peer: &NodeName) -> Vec<Output> {
+        self.metadata.on_disconnect(now, peer);
+        self.black_out(now, peer);
+        let unsent: Vec<CorrelationId> =
+            self.in_flight.iter().filter(|(_, f)| f.broker == *peer).map(|(c, _)| *c).collect();
+        let requeued = unsent.len() as u32;
+        for c in unsent.into_iter().rev() {
+            let f = self.in_flight.remove(&c).expect("listed as in flight");
+            let queue = self.batches.entry(f.tp).or_default();
+            let at = match f.batch.sequence {
+                Some(s) => queue.iter().position(|b| b.sequence.is_none_or(|t| t > s)).unwrap_or(queue.len()),
+                None => 0,
+            };
+            queue.insert(at, f.batch);
+        }
+        vec![Output::Emit(Event::ConnectFailed { peer: peer.clone(), requeued })]
     }
 
     fn in_flight_to(&self, broker: &NodeName) -> u32 {
@@ -511,6 +566,9 @@ impl Producer {
             let Some(leader) = self.metadata.image.as_ref().and_then(|m| m.leader_node(&tp)).cloned() else {
                 continue;
             };
+            if self.is_blacked_out(&leader, now) {
+                continue;
+            }
             while let Some(front) = self.batches[&tp].front() {
                 let more_behind = self.batches[&tp].len() > 1;
                 if !self.is_ready(front, more_behind, now)
@@ -658,6 +716,7 @@ impl Producer {
 
     fn on_disconnect(&mut self, now: SimTime, peer: &NodeName) -> Vec<Output> {
         self.metadata.on_disconnect(now, peer);
+        self.black_out(now, peer);
         let lost: Vec<CorrelationId> =
             self.in_flight.iter().filter(|(_, f)| f.broker == *peer).map(|(c, _)| *c).collect();
         let mut out = Vec::new();
@@ -753,6 +812,8 @@ impl Node for Producer {
     fn step(&mut self, now: SimTime, input: Input) -> Vec<Output> {
         if let Input::Response { from, .. } = &input {
             self.metadata.on_answer(from);
+            // Connected again: `ClusterConnectionStates.ready` clears the failed attempts.
+            self.blacked_out.remove(from);
         }
         let mut out = match input {
             Input::Tick => Vec::new(),
@@ -766,6 +827,7 @@ impl Node for Producer {
             }
             Input::Response { .. } | Input::Request { .. } => Vec::new(),
             Input::Disconnected { peer } => self.on_disconnect(now, &peer),
+            Input::ConnectFailed { peer } => self.on_connect_failed(now, &peer),
         };
         self.refresh_for_unknown_leaders();
         if now >= self.workload.start() {
@@ -809,6 +871,8 @@ mod tests {
             retries: 10,
             retry_backoff: SimDuration::from_millis(100),
             retry_backoff_max: SimDuration::from_millis(100),
+            reconnect_backoff: SimDuration::from_millis(50),
+            reconnect_backoff_max: SimDuration::from_millis(1000),
             request_timeout: SimDuration::from_millis(1_000),
             delivery_timeout: SimDuration::from_millis(120_000),
             buffer_memory: 1 << 25,

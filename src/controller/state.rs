@@ -311,7 +311,7 @@ impl Node for Controller {
                 }
                 out.extend(self.tick_raft(now));
             }
-            Input::Response { .. } | Input::Disconnected { .. } => {}
+            Input::Response { .. } | Input::Disconnected { .. } | Input::ConnectFailed { .. } => {}
         }
         // Events are facts only once committed; so are the answers that report a change.
         let (events, replies): (Vec<Output>, Vec<Output>) =

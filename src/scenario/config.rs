@@ -133,6 +133,8 @@ pub const PRODUCER_KEYS: &[KeySpec] = &[
     int("retries", 0, i32::MAX as i64, "2147483647"),
     int("retry.backoff.ms", 0, MAX, "100"),
     int("retry.backoff.max.ms", 0, MAX, "1000"),
+    int("reconnect.backoff.ms", 0, MAX, "50"),
+    int("reconnect.backoff.max.ms", 0, MAX, "1000"),
     int("request.timeout.ms", 1, MAX, "30000"),
     int("delivery.timeout.ms", 1, MAX, "120000"),
     int("buffer.memory", 1, MAX, "33554432"),

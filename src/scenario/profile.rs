@@ -35,6 +35,7 @@
 //! | `metadata.max.age.ms` | `300000` | producer/kafka.py:304 | same |
 //! | `retry.backoff.ms` | `100`, constant (no `retry_backoff_max_ms`) | producer/kafka.py:305 | `100`, exponential to 1000 |
 //! | `request.timeout.ms` | `30000` | producer/kafka.py:306 | same |
+//! | `reconnect.backoff.ms` / `reconnect.backoff.max.ms` | `50` / `1000` (the sender drains only for ready nodes, producer/sender.py:108) | producer/kafka.py:312-313 | same |
 //! | `max.in.flight.requests.per.connection` | `5` | producer/kafka.py:314 | same |
 //! | `enable.idempotence` | none: 2.0.2 has no idempotent producer | (no `idempot` anywhere in kafka/) | `true` |
 //! | `delivery.timeout.ms` | none: `linger.ms + request.timeout.ms` (see below) | producer/record_accumulator.py:84-114, 277 | `120000` |
@@ -114,6 +115,9 @@ pub const KAFKA_PYTHON_PRODUCER: &[ProfileDefault] = &[
     // retry.backoff.max.ms (KIP-580). Pinning the maximum to the base keeps it constant.
     d("retry.backoff.max.ms", "100", "kafka/producer/kafka.py:305 (no retry_backoff_max_ms)"),
     d("request.timeout.ms", "30000", "kafka/producer/kafka.py:306"),
+    // Its sender, too, drains only for ready nodes (kafka/producer/sender.py:108 `is_ready`).
+    d("reconnect.backoff.ms", "50", "kafka/producer/kafka.py:312"),
+    d("reconnect.backoff.max.ms", "1000", "kafka/producer/kafka.py:313"),
     d("max.in.flight.requests.per.connection", "5", "kafka/producer/kafka.py:314"),
     d("enable.idempotence", "false", "no idempotent producer in 2.0.2"),
 ];

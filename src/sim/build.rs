@@ -189,6 +189,8 @@ fn producer_config(c: &Config) -> ProducerConfig {
         retries: c.uint("retries") as u32,
         retry_backoff: ms(c, "retry.backoff.ms"),
         retry_backoff_max: ms(c, "retry.backoff.max.ms"),
+        reconnect_backoff: ms(c, "reconnect.backoff.ms"),
+        reconnect_backoff_max: ms(c, "reconnect.backoff.max.ms"),
         request_timeout: ms(c, "request.timeout.ms"),
         delivery_timeout: ms(c, "delivery.timeout.ms"),
         buffer_memory: c.uint("buffer.memory"),

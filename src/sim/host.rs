@@ -202,7 +202,12 @@ impl<N: Node> Host<N> {
                 tokio::task::spawn_local(read_loop(reader, Source::Inbound(conn), self.tx.clone()));
             }
             Inbox::Connected(peer, number, stream) => self.on_connected(peer, number, stream).await,
-            Inbox::ConnectFailed(peer, number) => self.lose_peer(t, peer, number).await,
+            Inbox::ConnectFailed(peer, number) => {
+                if self.is_current(&peer, number) {
+                    self.outbound.remove(&peer);
+                    self.step(t, Input::ConnectFailed { peer }).await;
+                }
+            }
             Inbox::Message { from, message } => self.on_message(t, from, message).await,
             Inbox::Closed(Source::Inbound(conn)) => {
                 self.inbound.remove(&conn);

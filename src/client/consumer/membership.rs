@@ -316,7 +316,9 @@ impl Consumer {
     }
 
     /// A request to the coordinator failed in transit.
-    pub(super) fn on_group_call_lost(&mut self, now: SimTime, call: GroupCall) -> Vec<Output> {
+    /// A group call got no answer: it timed out (`RequestTimedOut`) or its connection broke
+    /// (`NetworkException`, Kafka's `DisconnectException`).
+    pub(super) fn on_group_call_lost(&mut self, now: SimTime, call: GroupCall, error: ErrorCode) -> Vec<Output> {
         let backoff = self.config.retry_backoff;
         let Some(m) = &mut self.membership else { return Vec::new() };
         match call {
@@ -326,7 +328,7 @@ impl Consumer {
                 Vec::new()
             }
             GroupCall::Commit(member, generation, blocking) => {
-                self.on_commit(now, member, generation, blocking, Err(ErrorCode::RequestTimedOut))
+                self.on_commit(now, member, generation, blocking, Err(error))
             }
             GroupCall::OffsetFetch => {
                 m.lose_coordinator(now, backoff);

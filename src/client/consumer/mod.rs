@@ -301,7 +301,9 @@ impl Consumer {
                 Position::Failed | Position::AwaitingCommitted => continue,
             };
             let correlation = self.correlation();
-            let deadline = now.plus(self.config.request_timeout).plus(self.config.fetch_max_wait);
+            // `ConsumerNetworkClient.send(node, request)` gives a fetch the client's
+            // `request.timeout.ms`, the same as any other request.
+            let deadline = now.plus(self.config.request_timeout);
             self.pending.insert(correlation, Pending { tp: tp.clone(), broker: leader.clone(), deadline });
             self.partitions.get_mut(&tp).expect("listed").in_flight = Some(correlation);
             out.push(Output::Send { to: leader, correlation, request });
@@ -400,7 +402,7 @@ impl Consumer {
         for c in due {
             let (call, peer, _) = self.group_calls.remove(&c).expect("listed");
             out.push(Output::Emit(Event::RequestTimedOut { peer }));
-            out.extend(self.on_group_call_lost(now, call));
+            out.extend(self.on_group_call_lost(now, call, ErrorCode::RequestTimedOut));
         }
         out
     }
@@ -418,7 +420,8 @@ impl Consumer {
         let mut out = Vec::new();
         for c in lost {
             let (call, _, _) = self.group_calls.remove(&c).expect("listed");
-            out.extend(self.on_group_call_lost(now, call));
+            // Kafka fails the call with a `DisconnectException` (`NETWORK_EXCEPTION`), not a timeout.
+            out.extend(self.on_group_call_lost(now, call, ErrorCode::NetworkException));
         }
         out
     }
@@ -457,11 +460,14 @@ impl Node for Consumer {
                 self.on_call_answer(correlation);
                 Vec::new()
             }
-            Input::Disconnected { peer } if self.config.call.as_ref().is_some_and(|c| c.gateway == peer) => {
+            Input::Disconnected { peer } | Input::ConnectFailed { peer }
+                if self.config.call.as_ref().is_some_and(|c| c.gateway == peer) =>
+            {
                 self.on_call_lost(now);
                 Vec::new()
             }
-            Input::Disconnected { peer } => self.on_disconnect(now, &peer),
+            // A consumer fails its fetch either way (`ConsumerNetworkClient.checkDisconnects`).
+            Input::Disconnected { peer } | Input::ConnectFailed { peer } => self.on_disconnect(now, &peer),
             Input::Tick | Input::Response { .. } | Input::Request { .. } => Vec::new(),
         };
         let correlation = CorrelationId(self.next_correlation + 1);
