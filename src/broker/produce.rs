@@ -13,11 +13,16 @@ use std::collections::BTreeMap;
 /// How long an `acks=all` produce may wait for replication (Kafka's produce `timeout.ms`).
 const PRODUCE_TIMEOUT: crate::types::SimDuration = crate::types::SimDuration(30_000_000);
 
-/// What the leader remembers of one idempotent producer in one partition: the next sequence
-/// number it expects, and where recent batches went (to answer a retried duplicate with the
-/// offset it already has, as Kafka does for the last five batches).
+/// What the leader remembers of one idempotent producer in one partition: its epoch, the
+/// next sequence number it expects, and where recent batches went (to answer a retried
+/// duplicate with the offset it already has, as Kafka does for the last five batches).
+///
+/// A producer id's high 32 bits are kafkasim's stand-in for Kafka's producer epoch: the
+/// producer bumps them when it starts its sequences over (KIP-360), and the low bits name
+/// the producer (`Producer::producer_id`).
 #[derive(Clone, Debug, Default)]
 pub struct ProducerEntry {
+    epoch: u64,
     next_sequence: u64,
     /// Recent runs of sequence numbers: `(first, last, offset of first)`. A leader that
     /// rebuilt its state from the log sees consecutive batches as one run, so a duplicate is
@@ -25,7 +30,7 @@ pub struct ProducerEntry {
     recent: Vec<(u64, u64, Offset)>,
 }
 
-/// Idempotent producer state per (partition, producer id).
+/// Idempotent producer state per (partition, producer).
 #[derive(Clone, Debug, Default)]
 pub struct ProducerStates {
     entries: BTreeMap<(TopicPartition, u64), ProducerEntry>,
@@ -38,13 +43,29 @@ enum SequenceCheck {
     OutOfOrder,
 }
 
+/// The producer and the epoch a producer id carries.
+fn split(producer_id: u64) -> (u64, u64) {
+    (producer_id & 0xffff_ffff, producer_id >> 32)
+}
+
 impl ProducerStates {
     fn check(&self, tp: &TopicPartition, seq: ProducerSequence) -> SequenceCheck {
-        // Kafka's `ProducerAppendInfo.checkSequence`: a producer id the partition has no
-        // state for (new, or whose batches retention has deleted) has no epoch yet, and any
-        // first sequence is accepted (since KIP-360 the broker no longer answers
+        let (producer, epoch) = split(seq.producer_id);
+        // Kafka's `ProducerAppendInfo.checkSequence`: a producer the partition has no state
+        // for (new, or whose batches retention has deleted) has no epoch yet, and any first
+        // sequence is accepted (since KIP-360 the broker no longer answers
         // `UNKNOWN_PRODUCER_ID`).
-        let Some(e) = self.entries.get(&(tp.clone(), seq.producer_id)) else { return SequenceCheck::Append };
+        let Some(e) = self.entries.get(&(tp.clone(), producer)) else { return SequenceCheck::Append };
+        // A new epoch must start at sequence 0; an older one is fenced
+        // (`checkProducerEpoch`: `InvalidProducerEpochException`, answered here as out of
+        // order, which the producer retries under its current epoch).
+        if epoch != e.epoch {
+            return if epoch > e.epoch && seq.base_sequence == 0 {
+                SequenceCheck::Append
+            } else {
+                SequenceCheck::OutOfOrder
+            };
+        }
         if let Some((first, _, offset)) = e.recent.iter().find(|(f, l, _)| (*f..=*l).contains(&seq.base_sequence)) {
             return SequenceCheck::Duplicate(Offset(offset.0 + (seq.base_sequence - first)));
         }
@@ -56,7 +77,11 @@ impl ProducerStates {
     }
 
     fn record(&mut self, tp: &TopicPartition, seq: ProducerSequence, count: u64, base: Offset) {
-        let e = self.entries.entry((tp.clone(), seq.producer_id)).or_default();
+        let (producer, epoch) = split(seq.producer_id);
+        let e = self.entries.entry((tp.clone(), producer)).or_default();
+        if e.epoch != epoch {
+            *e = ProducerEntry { epoch, ..Default::default() };
+        }
         e.next_sequence = seq.base_sequence + count;
         e.recent.push((seq.base_sequence, seq.base_sequence + count - 1, base));
         if e.recent.len() > 5 {

@@ -351,6 +351,23 @@ fn an_unknown_producer_id_accepts_any_first_sequence() {
     assert_eq!(produce_result(&out), Some(Ok(Offset(2))));
 }
 
+/// `ProducerAppendInfo.checkSequence` after an epoch bump (the producer id's high bits): the
+/// new epoch must start at sequence 0, even though the partition knows the producer, and the
+/// old epoch is fenced from then on. Without this a bumped producer's second batch could be
+/// appended before its first (fuzz case 5122).
+#[test]
+fn a_new_producer_epoch_starts_at_sequence_zero_and_fences_the_old_one() {
+    let mut b = broker(0, 1, &[1], &[1]);
+    let bumped = 7 + (1 << 32);
+    assert_eq!(produce_result(&produce_idempotent(&mut b, SimTime::ZERO, 7, 0, 2)), Some(Ok(Offset(0))));
+    let out = produce_idempotent(&mut b, SimTime::ZERO, bumped, 1, 1);
+    assert_eq!(produce_result(&out), Some(Err(ErrorCode::OutOfOrderSequenceNumber)), "a new epoch starts at 0");
+    assert_eq!(produce_result(&produce_idempotent(&mut b, SimTime::ZERO, bumped, 0, 1)), Some(Ok(Offset(2))));
+    let out = produce_idempotent(&mut b, SimTime::ZERO, 7, 2, 1);
+    assert_eq!(produce_result(&out), Some(Err(ErrorCode::OutOfOrderSequenceNumber)), "the old epoch is fenced");
+    assert_eq!(produce_result(&produce_idempotent(&mut b, SimTime::ZERO, bumped, 1, 1)), Some(Ok(Offset(3))));
+}
+
 /// `UnifiedLog.analyzeAndValidateRecords`: `message.max.bytes` limits the batch, not each
 /// record.
 #[test]

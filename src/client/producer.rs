@@ -83,6 +83,9 @@ struct Batch {
     retry_at: SimTime,
     /// The idempotent sequence number of the first record, fixed at the first send.
     sequence: Option<u64>,
+    /// Handed to a request once: closed for appends, whatever became of the request
+    /// (`RecordAccumulator.drain` closes every batch it drains, `ProducerBatch.close`).
+    closed: bool,
 }
 
 impl Batch {
@@ -416,7 +419,7 @@ impl Producer {
         let size = record.size_bytes();
         self.batched.insert(partition);
         let queue = self.batches.entry(tp.clone()).or_default();
-        let fits = queue.back().is_some_and(|b| b.attempts == 0 && b.bytes + size <= self.config.batch_size);
+        let fits = queue.back().is_some_and(|b| !b.closed && b.bytes + size <= self.config.batch_size);
         if !fits {
             queue.push_back(Batch {
                 records: Vec::new(),
@@ -425,6 +428,7 @@ impl Producer {
                 attempts: 0,
                 retry_at: now,
                 sequence: None,
+                closed: false,
             });
         }
         let batch = queue.back_mut().expect("a batch was just ensured");
@@ -602,6 +606,7 @@ impl Producer {
     }
 
     fn send_batch(&mut self, now: SimTime, tp: TopicPartition, mut batch: Batch, broker: NodeName) -> Vec<Output> {
+        batch.closed = true;
         let correlation = self.correlation();
         let idempotence = if self.config.idempotence {
             let next = self.sequences.entry(tp.clone()).or_insert(0);
@@ -958,6 +963,39 @@ mod tests {
     }
 
     /// Every request on a connection that timed out fails with it (`processTimeoutDisconnection`).
+    /// `Sender.sendProducerData` drains only for ready nodes: a refused connection spends no
+    /// attempt, the batch is closed for appends, the node waits out `reconnect.backoff.ms`, and
+    /// the batch goes, still at attempt 0, to the leader the metadata refresh names.
+    #[test]
+    fn a_refused_connection_costs_the_batch_nothing_and_it_goes_to_the_new_leader() {
+        let (mut p, sent) = producer(Acks::All);
+        assert_eq!(produce_to(&sent), Some(node(1)));
+        let out = p.step(SimTime::from_millis(12), Input::ConnectFailed { peer: node(1) });
+        assert!(!out.iter().any(|o| matches!(o, Output::Emit(Event::ProduceError { .. }))), "{out:?}");
+        assert_eq!(p.in_flight_to(&node(1)), 0);
+        p.enqueue(None, bytes::Bytes::from_static(b"later"));
+        let out = p.step(SimTime::from_millis(13), Input::Tick);
+        assert_eq!(produce_to(&out), None, "broker 1 is in its reconnect backoff");
+        let queued: Vec<usize> = p.batches.values().flat_map(|q| q.iter().map(|b| b.records.len())).collect();
+        assert_eq!(queued, vec![1, 1], "the requeued batch takes no new records");
+        // The refresh waits out `retry.backoff.ms` since the last answer; by then broker 1's
+        // reconnect backoff (50 ms ±20%) is over and the batch is tried there again, free.
+        let out = p.step(SimTime::from_millis(111), Input::Tick);
+        let (to, correlation) = metadata_request(&out).expect("a refused connection asks for fresh metadata");
+        assert_ne!(to, node(1));
+        assert_eq!(produce_to(&out), Some(node(1)), "after the reconnect backoff: {out:?}");
+        p.step(SimTime::from_millis(112), Input::ConnectFailed { peer: node(1) });
+        let answer = Input::Response { from: to, correlation, response: Response::Metadata(image(2)) };
+        let out = p.step(SimTime::from_millis(113), answer);
+        let attempts: Vec<(NodeName, u32)> = out
+            .iter()
+            .filter_map(|o| match o {
+                Output::Emit(Event::ProduceRequested { broker, attempt, .. }) => Some((broker.clone(), *attempt)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(attempts.first(), Some(&(node(2), 0)), "{out:?}");
+    }
     #[test]
     fn a_timeout_fails_every_request_on_that_connection() {
         let (mut p, _) = producer(Acks::All);
