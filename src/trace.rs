@@ -213,14 +213,6 @@ pub enum Event {
         /// The peer.
         peer: NodeName,
     },
-    /// A client could not connect to `peer`; the requests it had queued for it were never
-    /// sent and wait for the node's reconnect backoff or a new leader.
-    ConnectFailed {
-        /// The peer.
-        peer: NodeName,
-        /// How many produce requests went back to their queues.
-        requeued: u32,
-    },
     /// The scenario injected a fault (`crash broker-2`, `partition [broker-1] | [broker-2]`, ...).
     Fault {
         /// What was done, resolved to node names.
@@ -469,6 +461,14 @@ pub enum Event {
     Notified {
         /// The message, naming its order.
         message: String,
+    },
+    /// A client could not connect to `peer`; the requests it had queued for it were never
+    /// sent and wait for the node's reconnect backoff or a new leader.
+    ConnectFailed {
+        /// The peer.
+        peer: NodeName,
+        /// How many produce requests went back to their queues.
+        requeued: u32,
     },
 }
 
