@@ -559,7 +559,16 @@ impl Broker {
         let mut out = Vec::new();
         for (tp, replica) in self.partitions.iter_mut() {
             let log = &mut replica.log;
-            for d in log.apply_retention(now) {
+            let active = log.segments().last().map(|s| s.base_offset());
+            let deleted = log.apply_retention(now);
+            let rolled = log.segments().last().map(|s| s.base_offset());
+            if rolled != active {
+                // Deleting every segment rolls a new empty one first (`UnifiedLog.deleteSegments`
+                // calls `roll()`), an ordinary roll as far as the log is concerned.
+                let base = rolled.expect("a log always has an active segment");
+                out.push(Output::Emit(Event::SegmentRolled { tp: tp.clone(), file: format!("{:020}.log", base.0) }));
+            }
+            for d in deleted {
                 let reason = match d.reason {
                     RetentionReason::Time => DeleteReason::RetentionTime,
                     RetentionReason::Size => DeleteReason::RetentionSize,

@@ -388,3 +388,24 @@ fn message_max_bytes_bounds_the_whole_batch() {
     let out = produce(&mut b, SimTime::ZERO, n - 1, Acks::Leader);
     assert_eq!(produce_result(&out), Some(Ok(Offset(0))));
 }
+
+/// `UnifiedLog.deleteSegments`: retention that deletes every segment of a quiet partition
+/// rolls a new empty one first, and the trace counts that roll like any other.
+#[test]
+fn retention_of_the_active_segment_rolls_a_new_one_first() {
+    let mut c = config(0, 1);
+    c.log.retention_ms = Some(SimDuration::from_millis(1000));
+    let mut b = Broker::new(BrokerId(1), vec![NodeName::controller(1)], c);
+    b.apply_image(SimTime::ZERO, image(2, &[1], &[1]));
+    produce(&mut b, SimTime::ZERO, 3, Acks::Leader);
+    let out = b.step(SimTime::from_millis(2000), Input::Tick);
+    let kinds: Vec<&str> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::Emit(e @ (Event::SegmentRolled { .. } | Event::SegmentDeleted { .. })) => Some(e.name()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(kinds, ["segment-rolled", "segment-deleted"], "{out:?}");
+    assert!(out.contains(&Output::Emit(Event::SegmentRolled { tp: tp(), file: "00000000000000000003.log".into() })));
+}
