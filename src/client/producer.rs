@@ -542,14 +542,21 @@ impl Producer {
         let requeued = unsent.len() as u32;
         for c in unsent.into_iter().rev() {
             let f = self.in_flight.remove(&c).expect("listed as in flight");
-            let queue = self.batches.entry(f.tp).or_default();
-            let at = match f.batch.sequence {
-                Some(s) => queue.iter().position(|b| b.sequence.is_none_or(|t| t > s)).unwrap_or(queue.len()),
-                None => 0,
-            };
-            queue.insert(at, f.batch);
+            self.requeue(f.tp, f.batch);
         }
         vec![Output::Emit(Event::ConnectFailed { peer: peer.clone(), requeued })]
+    }
+
+    /// Put a batch that left back at the head of its queue (`RecordAccumulator.reenqueue`):
+    /// numbered batches in sequence order (`insertInSequenceOrder`), so an idempotent
+    /// producer resends them in the order the broker expects; others first.
+    fn requeue(&mut self, tp: TopicPartition, batch: Batch) {
+        let queue = self.batches.entry(tp).or_default();
+        let at = match batch.sequence {
+            Some(s) => queue.iter().position(|b| b.sequence.is_none_or(|t| t > s)).unwrap_or(queue.len()),
+            None => 0,
+        };
+        queue.insert(at, batch);
     }
 
     fn in_flight_to(&self, broker: &NodeName) -> u32 {
@@ -684,14 +691,7 @@ impl Producer {
             batch.attempts += 1;
             // `RecordAccumulator.shouldBackoff`: wait `retryBackoff.backoff(attempts - 1)`.
             batch.retry_at = now.plus(self.backoff.backoff(batch.attempts - 1));
-            let queue = self.batches.entry(f.tp).or_default();
-            // Retried batches go back to the head, in sequence order (Kafka's insertInSequenceOrder),
-            // so an idempotent producer resends them in the order the broker expects.
-            let at = match batch.sequence {
-                Some(s) => queue.iter().position(|b| b.sequence.is_none_or(|t| t > s)).unwrap_or(queue.len()),
-                None => 0,
-            };
-            queue.insert(at, batch);
+            self.requeue(f.tp, batch);
         } else {
             self.buffered_bytes -= batch.bytes;
             let error = if in_time { error } else { ErrorCode::DeliveryTimeout };
@@ -962,7 +962,6 @@ mod tests {
         assert_eq!(produce_to(&out), Some(node(2)), "the retry goes to the elected leader");
     }
 
-    /// Every request on a connection that timed out fails with it (`processTimeoutDisconnection`).
     /// `Sender.sendProducerData` drains only for ready nodes: a refused connection spends no
     /// attempt, the batch is closed for appends, the node waits out `reconnect.backoff.ms`, and
     /// the batch goes, still at attempt 0, to the leader the metadata refresh names.
@@ -996,6 +995,7 @@ mod tests {
             .collect();
         assert_eq!(attempts.first(), Some(&(node(2), 0)), "{out:?}");
     }
+    /// Every request on a connection that timed out fails with it (`processTimeoutDisconnection`).
     #[test]
     fn a_timeout_fails_every_request_on_that_connection() {
         let (mut p, _) = producer(Acks::All);

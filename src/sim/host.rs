@@ -202,24 +202,19 @@ impl<N: Node> Host<N> {
                 tokio::task::spawn_local(read_loop(reader, Source::Inbound(conn), self.tx.clone()));
             }
             Inbox::Connected(peer, number, stream) => self.on_connected(peer, number, stream).await,
-            Inbox::ConnectFailed(peer, number) => {
-                if self.is_current(&peer, number) {
-                    self.outbound.remove(&peer);
-                    self.step(t, Input::ConnectFailed { peer }).await;
-                }
-            }
+            Inbox::ConnectFailed(peer, number) => self.lose_peer(t, peer, number, false).await,
             Inbox::Message { from, message } => self.on_message(t, from, message).await,
             Inbox::Closed(Source::Inbound(conn)) => {
                 self.inbound.remove(&conn);
             }
-            Inbox::Closed(Source::Outbound(peer, number)) => self.lose_peer(t, peer, number).await,
+            Inbox::Closed(Source::Outbound(peer, number)) => self.lose_peer(t, peer, number, true).await,
             Inbox::BadFrame(source, error) => {
                 self.cfg.recorder.record(t, &self.cfg.name, Event::BadFrame { error });
                 match source {
                     Source::Inbound(conn) => {
                         self.inbound.remove(&conn);
                     }
-                    Source::Outbound(peer, number) => self.lose_peer(t, peer, number).await,
+                    Source::Outbound(peer, number) => self.lose_peer(t, peer, number, true).await,
                 }
             }
         }
@@ -244,17 +239,20 @@ impl<N: Node> Host<N> {
         self.outbound.insert(peer.clone(), (number, Peer::Connecting(Vec::new())));
         for msg in &queued {
             if write_message(&mut writer, msg).await.is_err() {
-                self.lose_peer(now(), peer, number).await;
+                self.lose_peer(now(), peer, number, true).await;
                 return;
             }
         }
         self.outbound.insert(peer, (number, Peer::Connected(writer, reading)));
     }
 
-    async fn lose_peer(&mut self, t: SimTime, peer: NodeName, number: u64) {
+    /// Forget the outbound connection `number` to `peer` and tell the core: `Disconnected`
+    /// if it was set up (what was written may have arrived), `ConnectFailed` if it never was.
+    async fn lose_peer(&mut self, t: SimTime, peer: NodeName, number: u64, was_connected: bool) {
         if self.is_current(&peer, number) {
             self.outbound.remove(&peer);
-            self.step(t, Input::Disconnected { peer }).await;
+            let input = if was_connected { Input::Disconnected { peer } } else { Input::ConnectFailed { peer } };
+            self.step(t, input).await;
         }
     }
 

@@ -315,8 +315,7 @@ impl Consumer {
         }
     }
 
-    /// A request to the coordinator failed in transit.
-    /// A group call got no answer: it timed out (`RequestTimedOut`) or its connection broke
+    /// A request to the coordinator got no answer: it timed out (`RequestTimedOut`) or its connection broke
     /// (`NetworkException`, Kafka's `DisconnectException`).
     pub(super) fn on_group_call_lost(&mut self, now: SimTime, call: GroupCall, error: ErrorCode) -> Vec<Output> {
         let backoff = self.config.retry_backoff;
